@@ -1,0 +1,114 @@
+# Build the patched Linux 6.12 kernel and the selftests for x86_64 and arm64,
+# boot each kernel in QEMU with an initramfs of the tests and summarise the
+# TAP results.  "make check" does everything (from a fresh clone too) and ends
+# with "N passed, N failed, N skipped".  All outputs go to build/.
+#
+#   make check [EXTRA_TESTS="a.c prebuilt-elf ..."]    both arches
+#   make check-x86_64 | check-arm64                      one arch
+#   make deps | tree | kernel-ARCH | selftests-ARCH | initramfs-ARCH | boot-ARCH | clean
+#
+# Knobs: EXTRA_TESTS (C sources, built for both arches, or static ELF binaries,
+# used for the arch they are built for), GUEST_TIMEOUT (s, default 900),
+# PREBUILT_TESTS=DIR (use DIR/ARCH/* instead of building selftests/),
+# KCONFIG_EXTRA, APPEND_EXTRA, QEMU_EXTRA, MMRANGE_KVM (see the scripts).
+
+SHELL := /bin/bash
+ARCHES := x86_64 arm64
+B := $(CURDIR)/build
+STAGE := $(CURDIR)/scripts/stage
+GUEST_TIMEOUT ?= 900
+EXTRA_TESTS ?=
+PREBUILT_TESTS ?=
+PATCHES := $(wildcard kernel-patch/[0-9][0-9][0-9][0-9]-*.patch)
+
+KERNEL_x86_64 := $(B)/x86_64/kernel/arch/x86/boot/bzImage
+KERNEL_arm64 := $(B)/arm64/kernel/arch/arm64/boot/Image
+testdir = $(if $(PREBUILT_TESTS),$(abspath $(PREBUILT_TESTS))/$(1),$(B)/$(1)/selftests)
+log = $(B)/$(1)/guest.log
+LOGS := $(foreach a,$(ARCHES),$(call log,$(a)))
+
+per_arch = $(foreach a,$(ARCHES),$(1)-$(a))
+.PHONY: all deps tree check clean $(foreach t,kernel selftests extra testdrv initramfs boot check,$(call per_arch,$(t)))
+
+all: check
+
+deps:
+	@$(STAGE) deps scripts/install-deps
+
+tree: $(PATCHES)
+	@$(STAGE) tree kernel-patch/prepare-tree
+
+$(call per_arch,kernel): kernel-%: tree
+	@$(STAGE) kernel-$* kernel-patch/build-kernel $*
+
+$(call per_arch,selftests): selftests-%: tree
+ifeq ($(PREBUILT_TESTS),)
+	@$(STAGE) selftests-$* $(MAKE) --no-print-directory -C selftests ARCH=$* O=$(B)/$*/selftests
+else
+	@echo "selftests-$*: using prebuilt tests in $(call testdir,$*)"
+endif
+
+$(call per_arch,extra): extra-%: tree
+	@$(STAGE) extra-tests-$* scripts/extra-tests $* $(B)/$*/extra-tests $(EXTRA_TESTS)
+
+# The vm_mmap() test module, built out of tree against the test kernel.
+KMAKE_x86_64 := ARCH=x86_64 CC="ccache gcc"
+KMAKE_arm64 := ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CC="ccache aarch64-linux-gnu-gcc"
+$(call per_arch,testdrv): testdrv-%: kernel-%
+	@mkdir -p $(B)/$*/testdrv
+	@cp selftests/testdrv/Kbuild selftests/testdrv/*.c $(B)/$*/testdrv/
+	@$(STAGE) testdrv-$* $(MAKE) -s --no-print-directory -C $(B)/linux \
+		O=$(B)/$*/kernel $(KMAKE_$*) M=$(B)/$*/testdrv modules
+
+$(call per_arch,initramfs): initramfs-%: selftests-% extra-% testdrv-%
+	@$(STAGE) initramfs-$* selftests/make-initramfs $* $(B)/$*/initramfs.cpio.gz \
+		$(call testdir,$*) $(B)/$*/testdrv/mmrange_vm_mmap.ko \
+		$$(find $(B)/$*/extra-tests -type f | sort)
+
+# boot-ARCH only boots what is already built (check-ARCH builds first)
+$(call per_arch,boot): boot-%:
+	@rm -f $(call log,$*)
+	@$(STAGE) boot-$* selftests/run-guest $* $(KERNEL_$*) $(B)/$*/initramfs.cpio.gz \
+		$(call log,$*) $(GUEST_TIMEOUT)
+
+# check-ARCH / check: build, boot every arch (even after a failed boot), then
+# summarise all logs; the summary line is the last line of output.
+define run_checks
+	@rm -f $(foreach a,$(1),$(call log,$(a))) $(B)/check-summary.txt
+	+@$(MAKE) --no-print-directory $(foreach a,$(1),kernel-$(a) initramfs-$(a))
+	+@rc=0; \
+	for a in $(1); do $(MAKE) --no-print-directory boot-$$a || rc=1; done; \
+	echo "==> summary"; \
+	selftests/tap-summary $(foreach a,$(1),$(call log,$(a))) | tee $(B)/check-summary.txt; \
+	[ $${PIPESTATUS[0]} -eq 0 ] || rc=1; \
+	exit $$rc
+endef
+
+$(call per_arch,check): check-%: deps
+	$(call run_checks,$*)
+
+check: deps
+	$(call run_checks,$(ARCHES))
+
+clean:
+	rm -rf $(B)
+
+# make demo: window-demo inside the patched x86_64 guest, then the same static
+# binary on this machine's own (unpatched) kernel for contrast.
+DEMO := $(B)/x86_64/demo/demo-window
+$(DEMO): examples/window-demo.c uapi/linux/mmrange.h | deps
+	@mkdir -p $(dir $@)
+	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -Iuapi -o $@ $< -luring
+
+.PHONY: demo
+demo: deps $(DEMO) kernel-x86_64 tree
+	@$(STAGE) initramfs-demo selftests/make-initramfs x86_64 $(B)/x86_64/demo/initramfs.cpio.gz \
+		$(dir $(DEMO))
+	@APPEND_EXTRA="quiet mmrange.only=demo-window" $(STAGE) boot-demo selftests/run-guest x86_64 \
+		$(KERNEL_x86_64) $(B)/x86_64/demo/initramfs.cpio.gz $(B)/x86_64/demo/guest.log 300 >/dev/null
+	@echo "==> in the patched guest:"
+	@sed -n '/MMRANGE-TEST-START demo-window/,/MMRANGE-TEST-END/p' $(B)/x86_64/demo/guest.log | \
+		grep -v MMRANGE- | tr -d '\r'
+	@grep -q 'MMRANGE-TEST-END demo-window rc=0' $(B)/x86_64/demo/guest.log
+	@echo "==> the same program on this machine's kernel ($$(uname -r)), without the series:"
+	@$(DEMO) || true

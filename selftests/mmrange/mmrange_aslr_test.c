@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Randomisation inside the window.  With ASLR, setting a window draws a
+ * random page offset r in [0, size / 4): top-down placement starts below
+ * end - r, bottom-up placement above start + r, which is
+ * log2(size / 4 / PAGE_SIZE) bits (18 for this 4 GiB window with 4 KiB
+ * pages).  Without ASLR, r = 0.  Whether a process has ASLR is decided at
+ * execve, so most tests re-execute this binary in "probe" mode.
+ */
+#include "mmrange_test.h"
+
+#include <sys/personality.h>
+
+#define WIN_START	SZ_4G
+#define WIN_END		(2 * SZ_4G)
+#define QUARTER		((WIN_END - WIN_START) / 4)
+#define RUNS		16
+
+/* The "probe" mode: set the window, print where one page is placed. */
+static int probe_main(void)
+{
+	unsigned long pg = page_size();
+	void *p;
+
+	if (mmr_set(WIN_START, WIN_END, 0)) {
+		child_log("PR_SET_MMAP_RANGE: %s", strerror(errno));
+		return 1;
+	}
+	p = map_anon(0, pg, PROT_READ, 0);
+	if (p == MAP_FAILED) {
+		child_log("mmap of one page, window [%#lx, %#lx), personality %#x: %s",
+			  WIN_START, WIN_END, personality(0xffffffff), strerror(errno));
+		return 2;
+	}
+	printf("%lx\n", (unsigned long)p);
+	return 0;
+}
+
+static void set_personality(unsigned long flags)
+{
+	personality((personality(0xffffffff) & ~0xffUL) | flags);
+}
+
+static void no_randomize(void)
+{
+	set_personality(ADDR_NO_RANDOMIZE);
+}
+
+static void bottom_up(void)
+{
+	set_personality(ADDR_COMPAT_LAYOUT);
+}
+
+static void bottom_up_no_randomize(void)
+{
+	set_personality(ADDR_COMPAT_LAYOUT | ADDR_NO_RANDOMIZE);
+}
+
+/* Where a fresh execution of this binary places its first mapping. */
+static unsigned long probe(struct __test_metadata *_metadata,
+			   void (*prepare)(void))
+{
+	static const char *const args[] = { "probe", NULL };
+	unsigned long addr = 0;
+	char out[64];
+
+	ASSERT_EQ(0, run_self(args, prepare, out, sizeof(out)));
+	ASSERT_EQ(1, sscanf(out, "%lx", &addr));
+	ASSERT_INSIDE(addr, page_size(), WIN_START, WIN_END);
+	return addr;
+}
+
+static void assert_aslr_on(struct __test_metadata *_metadata)
+{
+	unsigned long rva = 0;
+
+	ASSERT_EQ(0, read_ulong("/proc/sys/kernel/randomize_va_space", &rva));
+	if (!rva)
+		TH_LOG("kernel.randomize_va_space is 0: these tests need ASLR");
+	ASSERT_NE(0UL, rva);
+	ASSERT_EQ(0, personality(0xffffffff) & ADDR_NO_RANDOMIZE);
+}
+
+static int count_distinct(const unsigned long *v, int n)
+{
+	int i, j, distinct = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i && v[j] != v[i]; j++)
+			;
+		distinct += j == i;
+	}
+	return distinct;
+}
+
+/* RUNS probes: all within @lo..@hi (inclusive), more than one distinct. */
+static void assert_spread(struct __test_metadata *_metadata,
+			  void (*prepare)(void), unsigned long lo,
+			  unsigned long hi)
+{
+	unsigned long addr[RUNS], min = ~0UL, max = 0;
+	int i, distinct;
+
+	for (i = 0; i < RUNS; i++) {
+		addr[i] = probe(_metadata, prepare);
+		if (addr[i] < lo || addr[i] > hi)
+			TH_LOG("run %d: %#lx not in [%#lx, %#lx]", i, addr[i], lo, hi);
+		ASSERT_GE(addr[i], lo);
+		ASSERT_LE(addr[i], hi);
+		min = addr[i] < min ? addr[i] : min;
+		max = addr[i] > max ? addr[i] : max;
+	}
+	distinct = count_distinct(addr, RUNS);
+	TH_LOG("%d runs: %d distinct addresses in [%#lx, %#lx], spread %lu MiB",
+	       RUNS, distinct, min, max, (max - min) >> 20);
+	ASSERT_GT(distinct, 1);
+}
+
+TEST(two_runs_differ_with_aslr)
+{
+	unsigned long a, b;
+
+	assert_aslr_on(_metadata);
+	a = probe(_metadata, NULL);
+	b = probe(_metadata, NULL);
+	TH_LOG("run 1: %#lx, run 2: %#lx", a, b);
+	ASSERT_NE(a, b);
+}
+
+/* Top-down: the first mapping ends in the top quarter, below end - r. */
+TEST(topdown_spread_over_top_quarter)
+{
+	assert_aslr_on(_metadata);
+	assert_spread(_metadata, NULL, WIN_END - QUARTER, WIN_END - page_size());
+}
+
+TEST(no_randomize_runs_identical_at_window_top)
+{
+	unsigned long a, b;
+
+	a = probe(_metadata, no_randomize);
+	b = probe(_metadata, no_randomize);
+	TH_LOG("run 1: %#lx, run 2: %#lx", a, b);
+	ASSERT_EQ(a, b);
+	ASSERT_EQ(WIN_END - page_size(), a);
+}
+
+/*
+ * The legacy bottom-up layout (ADDR_COMPAT_LAYOUT here; also what
+ * "ulimit -s unlimited" selects) places from start + r upwards, wherever
+ * the window is relative to the legacy mmap_base.
+ */
+TEST(bottom_up_spread_over_bottom_quarter)
+{
+	assert_aslr_on(_metadata);
+	assert_spread(_metadata, bottom_up, WIN_START, WIN_START + QUARTER - page_size());
+}
+
+TEST(bottom_up_no_randomize_at_window_start)
+{
+	unsigned long a, b;
+
+	a = probe(_metadata, bottom_up_no_randomize);
+	b = probe(_metadata, bottom_up_no_randomize);
+	ASSERT_EQ(a, b);
+	ASSERT_EQ(WIN_START, a);
+}
+
+/* Each PR_SET_MMAP_RANGE draws a new offset, in the same process. */
+TEST(each_set_draws_new_offset)
+{
+	unsigned long addr[RUNS], pg = page_size();
+	int i, distinct;
+
+	assert_aslr_on(_metadata);
+	for (i = 0; i < RUNS; i++) {
+		void *p;
+
+		ASSERT_EQ(0, mmr_clear());
+		ASSERT_SET(WIN_START, WIN_END, 0);
+		p = map_anon(0, pg, PROT_READ, 0);
+		ASSERT_MAPPED(p);
+		addr[i] = (unsigned long)p;
+		ASSERT_INSIDE(addr[i], pg, WIN_END - QUARTER, WIN_END);
+		munmap(p, pg);
+	}
+	distinct = count_distinct(addr, RUNS);
+	TH_LOG("%d sets: %d distinct addresses", RUNS, distinct);
+	ASSERT_GT(distinct, 1);
+	mmr_clear();
+}
+
+/* A fork child keeps the parent's offset, as it keeps its mmap_base. */
+TEST(fork_child_keeps_offset)
+{
+	unsigned long pg = page_size(), child_addr = 0;
+	int fds[2];
+	void *p;
+	pid_t pid;
+
+	assert_aslr_on(_metadata);
+	ASSERT_SET(WIN_START, WIN_END, 0);
+	ASSERT_EQ(0, pipe(fds));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		unsigned long a = (unsigned long)map_anon(0, pg, PROT_READ, 0);
+
+		_exit(write(fds[1], &a, sizeof(a)) == sizeof(a) ? 0 : 1);
+	}
+	ASSERT_EQ(0, wait_child(pid));
+	ASSERT_EQ((ssize_t)sizeof(child_addr), read(fds[0], &child_addr, sizeof(child_addr)));
+	p = map_anon(0, pg, PROT_READ, 0);
+	ASSERT_MAPPED(p);
+	TH_LOG("parent %p, child %#lx", p, child_addr);
+	ASSERT_EQ(child_addr, (unsigned long)p);
+	ASSERT_INSIDE(p, pg, WIN_START, WIN_END);
+	munmap(p, pg);
+	mmr_clear();
+}
+
+/* kernel.randomize_va_space = 0 makes placement deterministic as well. */
+FIXTURE(no_aslr_sysctl) {
+	unsigned long saved;
+	bool written;
+};
+
+FIXTURE_SETUP(no_aslr_sysctl)
+{
+	/* Only touch the sysctl where the window exists at all. */
+	ASSERT_SET(WIN_START, WIN_END, 0);
+	ASSERT_EQ(0, mmr_clear());
+	ASSERT_EQ(0, read_ulong("/proc/sys/kernel/randomize_va_space", &self->saved));
+	if (write_ulong("/proc/sys/kernel/randomize_va_space", 0))
+		TH_LOG("writing kernel.randomize_va_space: %s (needs root)",
+		       strerror(errno));
+	else
+		self->written = true;
+	ASSERT_TRUE(self->written);
+}
+
+FIXTURE_TEARDOWN(no_aslr_sysctl)
+{
+	if (self->written)
+		write_ulong("/proc/sys/kernel/randomize_va_space", self->saved);
+}
+
+TEST_F(no_aslr_sysctl, runs_identical_at_window_top)
+{
+	unsigned long a, b;
+
+	a = probe(_metadata, NULL);
+	b = probe(_metadata, NULL);
+	TH_LOG("run 1: %#lx, run 2: %#lx", a, b);
+	ASSERT_EQ(a, b);
+	ASSERT_EQ(WIN_END - page_size(), a);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "probe"))
+		return probe_main();
+	return test_harness_run(argc, argv);
+}

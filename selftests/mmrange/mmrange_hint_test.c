@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Address hints under a window: a hint is honoured only when all of
+ * [hint, hint + len) lies inside the window and is free, any other hint is
+ * no hint; MAP_FIXED, MAP_FIXED_NOREPLACE and MREMAP_FIXED go anywhere.
+ */
+#include "mmrange_test.h"
+
+#define WIN_START	SZ_16G
+#define WIN_END		(SZ_16G + SZ_1G)
+/* Free addresses well below and above the window. */
+#define BELOW		(SZ_16G - SZ_4G)
+#define ABOVE		(SZ_16G + SZ_16G)
+
+FIXTURE(hint) {
+	unsigned long pg, len;
+};
+
+FIXTURE_SETUP(hint)
+{
+	self->pg = page_size();
+	self->len = 4 * self->pg;
+	ASSERT_SET(WIN_START, WIN_END, 0);
+}
+
+FIXTURE_TEARDOWN(hint)
+{
+	mmr_clear();
+}
+
+/* mmap(@hint) without MAP_FIXED; the caller checks where it went. */
+static char *map_hint(unsigned long hint, unsigned long len)
+{
+	char *p = map_anon(hint, len, PROT_READ | PROT_WRITE, 0);
+
+	fprintf(stderr, "# hint %#lx -> %p\n", hint, p);
+	return p;
+}
+
+TEST_F(hint, hint_below_window_ignored)
+{
+	char *p = map_hint(BELOW, self->len);
+
+	ASSERT_MAPPED(p);
+	ASSERT_INSIDE(p, self->len, WIN_START, WIN_END);
+	munmap(p, self->len);
+}
+
+TEST_F(hint, hint_above_window_ignored)
+{
+	char *p = map_hint(ABOVE, self->len);
+
+	ASSERT_MAPPED(p);
+	ASSERT_INSIDE(p, self->len, WIN_START, WIN_END);
+	munmap(p, self->len);
+}
+
+TEST_F(hint, hint_inside_free_honoured)
+{
+	unsigned long hint = WIN_START + SZ_16M;
+	char *p = map_hint(hint, self->len);
+
+	ASSERT_MAPPED(p);
+	ASSERT_EQ(hint, (unsigned long)p);
+	munmap(p, self->len);
+}
+
+/* The last pages of the window are a fitting hint too. */
+TEST_F(hint, hint_at_window_top_honoured)
+{
+	unsigned long hint = WIN_END - self->len;
+	char *p = map_hint(hint, self->len);
+
+	ASSERT_MAPPED(p);
+	ASSERT_EQ(hint, (unsigned long)p);
+	munmap(p, self->len);
+}
+
+TEST_F(hint, hint_at_window_start_honoured)
+{
+	char *p = map_hint(WIN_START, self->len);
+
+	ASSERT_MAPPED(p);
+	ASSERT_EQ(WIN_START, (unsigned long)p);
+	munmap(p, self->len);
+}
+
+TEST_F(hint, hint_crossing_window_end_not_used)
+{
+	unsigned long hint = WIN_END - self->pg;
+	char *p = map_hint(hint, self->len);
+
+	ASSERT_MAPPED(p);
+	ASSERT_NE(hint, (unsigned long)p);
+	ASSERT_INSIDE(p, self->len, WIN_START, WIN_END);
+	munmap(p, self->len);
+}
+
+TEST_F(hint, hint_crossing_window_start_not_used)
+{
+	unsigned long hint = WIN_START - self->pg;
+	char *p = map_hint(hint, self->len);
+
+	ASSERT_MAPPED(p);
+	ASSERT_NE(hint, (unsigned long)p);
+	ASSERT_INSIDE(p, self->len, WIN_START, WIN_END);
+	munmap(p, self->len);
+}
+
+/* A hint inside on an occupied range: placed elsewhere, still inside. */
+TEST_F(hint, hint_inside_occupied_placed_inside)
+{
+	unsigned long hint = WIN_START + SZ_16M;
+	char *busy, *p;
+
+	busy = map_fixed(hint, self->len, PROT_READ);
+	ASSERT_MAPPED(busy);
+	p = map_hint(hint, self->len);
+	ASSERT_MAPPED(p);
+	ASSERT_NE(hint, (unsigned long)p);
+	ASSERT_INSIDE(p, self->len, WIN_START, WIN_END);
+	munmap(p, self->len);
+	munmap(busy, self->len);
+}
+
+/* An unaligned hint is judged by the pages it would cover. */
+TEST_F(hint, unaligned_hint_crossing_window_end_not_used)
+{
+	unsigned long hint = WIN_END - self->len + 1;
+	char *p = map_hint(hint, self->len);
+
+	ASSERT_MAPPED(p);
+	ASSERT_INSIDE(p, self->len, WIN_START, WIN_END);
+	munmap(p, self->len);
+}
+
+/* MREMAP_FIXED moves a mapping out of the window, below or above it. */
+static void mremap_fixed_to(struct __test_metadata *_metadata,
+			    unsigned long addr)
+{
+	unsigned long len = 2 * SZ_64K;
+	char *p, *q;
+
+	p = map_anon(0, len, PROT_READ | PROT_WRITE, 0);
+	ASSERT_MAPPED(p);
+	ASSERT_INSIDE(p, len, WIN_START, WIN_END);
+	p[0] = 'x';
+	q = mremap(p, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)addr);
+	ASSERT_MAPPED(q);
+	ASSERT_EQ(addr, (unsigned long)q);
+	ASSERT_EQ('x', q[0]);
+	munmap(q, len);
+}
+
+TEST_F(hint, mremap_fixed_below_window)
+{
+	mremap_fixed_to(_metadata, BELOW);
+}
+
+TEST_F(hint, mremap_fixed_above_window)
+{
+	mremap_fixed_to(_metadata, ABOVE);
+}
+
+FIXTURE(fixed) {
+	unsigned long pg;
+};
+
+FIXTURE_VARIANT(fixed) {
+	/* Where the mapping goes, relative to the window. */
+	long offset;
+	bool from_end;
+	int flag;
+};
+
+FIXTURE_VARIANT_ADD(fixed, below) {
+	.offset = -(long)SZ_4G, .flag = MAP_FIXED,
+};
+FIXTURE_VARIANT_ADD(fixed, below_noreplace) {
+	.offset = -(long)SZ_4G, .flag = MAP_FIXED_NOREPLACE,
+};
+FIXTURE_VARIANT_ADD(fixed, above) {
+	.offset = SZ_4G, .from_end = true, .flag = MAP_FIXED,
+};
+FIXTURE_VARIANT_ADD(fixed, above_noreplace) {
+	.offset = SZ_4G, .from_end = true, .flag = MAP_FIXED_NOREPLACE,
+};
+/* Straddling an edge: placements of the process's own are not judged. */
+FIXTURE_VARIANT_ADD(fixed, across_start) {
+	.offset = -(long)SZ_64K, .flag = MAP_FIXED,
+};
+FIXTURE_VARIANT_ADD(fixed, across_end_noreplace) {
+	.offset = -(long)SZ_64K, .from_end = true, .flag = MAP_FIXED_NOREPLACE,
+};
+FIXTURE_VARIANT_ADD(fixed, inside) {
+	.offset = SZ_16M, .flag = MAP_FIXED,
+};
+
+FIXTURE_SETUP(fixed)
+{
+	self->pg = page_size();
+	ASSERT_SET(WIN_START, WIN_END, 0);
+}
+
+FIXTURE_TEARDOWN(fixed)
+{
+	mmr_clear();
+}
+
+TEST_F(fixed, fixed_mapping_at_exact_address)
+{
+	unsigned long addr = (variant->from_end ? WIN_END : WIN_START) + variant->offset;
+	unsigned long len = 2 * SZ_64K;
+	char *p;
+
+	p = map_anon(addr, len, PROT_READ | PROT_WRITE, variant->flag);
+	ASSERT_MAPPED(p);
+	ASSERT_EQ(addr, (unsigned long)p);
+	p[0] = p[len - 1] = 1;
+	munmap(p, len);
+}
+
+TEST_HARNESS_MAIN
