@@ -25,6 +25,19 @@ FIXTURE_TEARDOWN(growth)
 	mmr_clear();
 }
 
+/* Grow the mapping at @addr to @new without MREMAP_MAYMOVE: it stays put. */
+static void assert_grows_in_place(struct __test_metadata *_metadata,
+				  unsigned long addr, unsigned long old,
+				  unsigned long new)
+{
+	char *q;
+
+	q = mremap((void *)addr, old, new, 0);
+	ASSERT_MAPPED(q);
+	ASSERT_EQ(addr, (unsigned long)q);
+	munmap(q, new);
+}
+
 TEST_F(growth, existing_outside_mappings_untouched)
 {
 	unsigned long len = 4 * self->pg, i;
@@ -126,30 +139,24 @@ TEST_F(growth, mremap_grow_across_end_maymove_moves_inside)
 TEST_F(growth, mremap_grow_inside_window_in_place)
 {
 	unsigned long pg = self->pg, addr = WIN_START + SZ_16M;
-	char *p, *q;
+	char *p;
 
 	ASSERT_SET(WIN_START, WIN_END, 0);
 	p = map_fixed(addr, 2 * pg, PROT_READ | PROT_WRITE);
 	ASSERT_MAPPED(p);
-	q = mremap((void *)addr, 2 * pg, 8 * pg, 0);
-	ASSERT_MAPPED(q);
-	ASSERT_EQ(p, q);
-	munmap(q, 8 * pg);
+	assert_grows_in_place(_metadata, addr, 2 * pg, 8 * pg);
 }
 
 /* Up to the window end exactly is not across it. */
 TEST_F(growth, mremap_grow_up_to_window_end_in_place)
 {
 	unsigned long pg = self->pg, addr = WIN_END - 4 * pg;
-	char *p, *q;
+	char *p;
 
 	ASSERT_SET(WIN_START, WIN_END, 0);
 	p = map_fixed(addr, 2 * pg, PROT_READ | PROT_WRITE);
 	ASSERT_MAPPED(p);
-	q = mremap((void *)addr, 2 * pg, 4 * pg, 0);
-	ASSERT_MAPPED(q);
-	ASSERT_EQ(p, q);
-	munmap(q, 4 * pg);
+	assert_grows_in_place(_metadata, addr, 2 * pg, 4 * pg);
 }
 
 TEST_F(growth, mremap_grow_into_window_from_below_enomem)
@@ -184,30 +191,25 @@ TEST_F(growth, mremap_grow_into_window_from_below_maymove_moves_inside)
 TEST_F(growth, mremap_grow_outside_window_in_place)
 {
 	unsigned long pg = self->pg;
-	char *p, *q;
+	char *p;
 
 	ASSERT_SET(WIN_START, WIN_END, 0);
 	p = map_fixed(OUTSIDE, 2 * pg, PROT_READ | PROT_WRITE);
 	ASSERT_MAPPED(p);
-	q = mremap((void *)OUTSIDE, 2 * pg, 8 * pg, 0);
-	ASSERT_MAPPED(q);
-	ASSERT_EQ(p, q);
-	munmap(q, 8 * pg);
+	assert_grows_in_place(_metadata, OUTSIDE, 2 * pg, 8 * pg);
 }
 
 /* A mapping that already straddles an edge keeps growing in place. */
 TEST_F(growth, mremap_grow_already_across_end_in_place)
 {
 	unsigned long pg = self->pg, addr = WIN_END - 2 * pg;
-	char *p, *q;
+	char *p;
 
+	/* Mapped before the window exists, so it already spans the end. */
 	p = map_fixed(addr, 4 * pg, PROT_READ | PROT_WRITE);
 	ASSERT_MAPPED(p);
 	ASSERT_SET(WIN_START, WIN_END, 0);
-	q = mremap((void *)addr, 4 * pg, 8 * pg, 0);
-	ASSERT_MAPPED(q);
-	ASSERT_EQ(p, q);
-	munmap(q, 8 * pg);
+	assert_grows_in_place(_metadata, addr, 4 * pg, 8 * pg);
 }
 
 static unsigned long raw_brk(unsigned long addr)
