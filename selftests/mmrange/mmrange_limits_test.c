@@ -216,15 +216,12 @@ TEST(topdown_fallback_confined_above_mmap_base)
 /* Huge pages keep their alignment in a window that does not start on one. */
 TEST_F(limits, hugetlb_aligned_in_unaligned_window)
 {
-	unsigned long hps = hugetlb_page_size(), nr = 0;
+	unsigned long hps = hugetlb_page_size();
 	unsigned long start = WIN_START + SZ_64K, end = start + SZ_16M;
 	char *p;
 
 	ASSERT_NE(0UL, hps);
-	ASSERT_EQ(0, read_ulong("/proc/sys/vm/nr_hugepages", &nr));
-	if (!nr)
-		TH_LOG("no hugetlb pages: boot the kernel with hugepages=16");
-	ASSERT_NE(0UL, nr);
+	ASSERT_HUGEPAGES_RESERVED();
 	ASSERT_SET(start, end, 0);
 	p = map_anon(0, hps, PROT_READ | PROT_WRITE, MAP_HUGETLB);
 	ASSERT_MAPPED(p);

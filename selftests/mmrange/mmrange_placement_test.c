@@ -101,32 +101,32 @@ TEST_F(placement, file_in_window)
 	close(fd);
 }
 
-TEST_F(placement, dev_zero_private_in_window)
+/* mmap(NULL, len) of /dev/zero with @flags lands inside [start, end). */
+static void assert_dev_zero_inside(struct __test_metadata *_metadata,
+				   unsigned long len, int flags,
+				   unsigned long start, unsigned long end)
 {
-	unsigned long len = 4 * self->pg;
 	int fd = open("/dev/zero", O_RDWR | O_CLOEXEC);
 	char *p;
 
 	ASSERT_GE(fd, 0);
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, 0);
 	ASSERT_MAPPED(p);
-	ASSERT_INSIDE(p, len, self->start, self->end);
+	ASSERT_INSIDE(p, len, start, end);
 	munmap(p, len);
 	close(fd);
 }
 
+TEST_F(placement, dev_zero_private_in_window)
+{
+	assert_dev_zero_inside(_metadata, 4 * self->pg, MAP_PRIVATE,
+			       self->start, self->end);
+}
+
 TEST_F(placement, dev_zero_shared_in_window)
 {
-	unsigned long len = 4 * self->pg;
-	int fd = open("/dev/zero", O_RDWR | O_CLOEXEC);
-	char *p;
-
-	ASSERT_GE(fd, 0);
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_MAPPED(p);
-	ASSERT_INSIDE(p, len, self->start, self->end);
-	munmap(p, len);
-	close(fd);
+	assert_dev_zero_inside(_metadata, 4 * self->pg, MAP_SHARED,
+			       self->start, self->end);
 }
 
 TEST_F(placement, memfd_in_window)
@@ -146,14 +146,11 @@ TEST_F(placement, memfd_in_window)
 
 TEST_F(placement, hugetlb_in_window_and_aligned)
 {
-	unsigned long hps = hugetlb_page_size(), nr = 0;
+	unsigned long hps = hugetlb_page_size();
 	char *p;
 
 	ASSERT_NE(0UL, hps);
-	ASSERT_EQ(0, read_ulong("/proc/sys/vm/nr_hugepages", &nr));
-	if (!nr)
-		TH_LOG("no hugetlb pages: boot the kernel with hugepages=16");
-	ASSERT_NE(0UL, nr);
+	ASSERT_HUGEPAGES_RESERVED();
 	p = map_anon(0, 2 * hps, PROT_READ | PROT_WRITE, MAP_HUGETLB);
 	ASSERT_MAPPED(p);
 	ASSERT_INSIDE(p, 2 * hps, self->start, self->end);

@@ -368,6 +368,15 @@ static inline int run_self(const char *const *args, void (*prepare)(void),
 	ASSERT_EQ(0UL, __a & (__al - 1));					\
 } while (0)
 
+/* hugetlb tests need pages reserved at boot (hugepages= on the cmdline). */
+#define ASSERT_HUGEPAGES_RESERVED() do {					\
+	unsigned long _nr = 0;							\
+	ASSERT_EQ(0, read_ulong("/proc/sys/vm/nr_hugepages", &_nr));		\
+	if (!_nr)								\
+		TH_LOG("no hugetlb pages: boot the kernel with hugepages=16");	\
+	ASSERT_NE(0UL, _nr);							\
+} while (0)
+
 #define ASSERT_MAPPED(_p) do {							\
 	if ((_p) == MAP_FAILED)							\
 		TH_LOG("%s failed: %s", #_p, strerror(errno));			\
