@@ -9,7 +9,6 @@
 #include "mmrange_test.h"
 
 #include <linux/aio_abi.h>
-#include <linux/perf_event.h>
 #include <liburing.h>
 #include <sys/ioctl.h>
 #include <sys/ipc.h>
@@ -294,19 +293,11 @@ TEST_F(placement, io_uring_rings_in_window)
 
 TEST_F(placement, perf_ring_in_window)
 {
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_SOFTWARE,
-		.size = sizeof(attr),
-		.config = PERF_COUNT_SW_DUMMY,
-		.disabled = 1,
-		.exclude_kernel = 1,
-		.exclude_hv = 1,
-	};
 	unsigned long len = (1 + 4) * self->pg;	/* header + 2^n data pages */
 	void *p;
 	int fd;
 
-	fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	fd = open_dummy_perf_event();
 	if (fd < 0 && (errno == ENOENT || errno == ENOSYS || errno == EOPNOTSUPP))
 		SKIP(return, "perf_event_open: %s: no perf events in this kernel",
 		     strerror(errno));

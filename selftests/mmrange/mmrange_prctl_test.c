@@ -222,9 +222,6 @@ static size_t bad_sets(struct bad_set *t, unsigned long min_addr)
 	BAD("unknown flag 1 << 2", s, e, 1UL << 2, 0);
 	BAD("unknown flag 1 << 63", s, e, 1UL << 63, 0);
 	BAD("all flags", s, e, ~0UL, 0);
-	BAD("reserved PR_MMAP_RANGE_COMPAT", s, e, PR_MMAP_RANGE_COMPAT, 0);
-	BAD("PR_MMAP_RANGE_COMPAT | PR_MMAP_RANGE_LOCK", s, e,
-	    PR_MMAP_RANGE_COMPAT | PR_MMAP_RANGE_LOCK, 0);
 	BAD("clear with PR_MMAP_RANGE_LOCK", 0, 0, PR_MMAP_RANGE_LOCK, 0);
 	BAD("clear with PR_MMAP_RANGE_COMPAT", 0, 0, PR_MMAP_RANGE_COMPAT, 0);
 	BAD("nonzero arg5", s, e, 0, 1);
@@ -304,6 +301,21 @@ TEST(lock_reported_by_get)
 {
 	ASSERT_SET(WIN_START, WIN_END, PR_MMAP_RANGE_LOCK);
 	ASSERT_WINDOW(WIN_START, WIN_END, PR_MMAP_RANGE_LOCK);
+}
+
+TEST_F(window, compat_flag_reported_by_get)
+{
+	ASSERT_SET(WIN_START, WIN_END, PR_MMAP_RANGE_COMPAT);
+	ASSERT_WINDOW(WIN_START, WIN_END, PR_MMAP_RANGE_COMPAT);
+}
+
+TEST(compat_and_lock_reported_by_get)
+{
+	ASSERT_SET(WIN_START, WIN_END, PR_MMAP_RANGE_COMPAT | PR_MMAP_RANGE_LOCK);
+	ASSERT_WINDOW(WIN_START, WIN_END,
+		      PR_MMAP_RANGE_COMPAT | PR_MMAP_RANGE_LOCK);
+	ASSERT_EQ(-1, mmr_set(WIN_START, WIN_END, 0));
+	ASSERT_EQ(EPERM, errno);
 }
 
 TEST(locked_window_set_eperm)
@@ -425,6 +437,15 @@ TEST(status_shows_lock_flag)
 	ASSERT_SET(WIN_START, SZ_4G, PR_MMAP_RANGE_LOCK);
 	ASSERT_EQ(0, proc_mmap_range(0, buf, sizeof(buf)));
 	ASSERT_STREQ("40000000-100000000 2", buf);
+}
+
+TEST(status_shows_compat_flag)
+{
+	char buf[128];
+
+	ASSERT_SET(WIN_START, SZ_4G, PR_MMAP_RANGE_COMPAT);
+	ASSERT_EQ(0, proc_mmap_range(0, buf, sizeof(buf)));
+	ASSERT_STREQ("40000000-100000000 1", buf);
 }
 
 TEST_F(window, status_after_clear_shows_zero)

@@ -24,11 +24,13 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/mmrange.h>
+#include <linux/perf_event.h>
 
 #include "kselftest_harness.h"
 
@@ -254,6 +256,25 @@ static inline unsigned long thp_pmd_size(void)
 	if (read_ulong("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", &size))
 		return 0;
 	return size;
+}
+
+/*
+ * A disabled software event counting nothing, for this process only: what an
+ * unprivileged process may always open (perf_event_paranoid <= 2).
+ */
+static inline int open_dummy_perf_event(void)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_DUMMY,
+		.disabled = 1,
+		.exclude_kernel = 1,
+		.exclude_hv = 1,
+	};
+
+	return syscall(SYS_perf_event_open, &attr, 0, -1, -1,
+		       PERF_FLAG_FD_CLOEXEC);
 }
 
 static inline void *map_anon(unsigned long addr, unsigned long len, int prot,

@@ -38,6 +38,16 @@
 # define PR_MMAP_RANGE_MIN_SIZE		(16UL << 20)
 #endif
 
+/*
+ * arm64 (from <asm/unistd.h> of the series): "svc #__ARM64_SVC_COMPAT_IMM"
+ * makes an AArch32 system call from an AArch64 task, number in w7 and
+ * arguments in w0-w5.  Set x8 to -1: kernels without the entry then return
+ * -ENOSYS.
+ */
+#if defined(__aarch64__) && !defined(__ARM64_SVC_COMPAT_IMM)
+# define __ARM64_SVC_COMPAT_IMM		0xa32
+#endif
+
 #ifndef PR_MMAP_RANGE_SIZE_VER0
 /* Argument of PR_GET_MMAP_RANGE; may grow at the end, sized by arg3. */
 struct prctl_mmap_range {
