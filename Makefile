@@ -6,6 +6,7 @@
 #   make check [EXTRA_TESTS="a.c prebuilt-elf ..."]    both arches
 #   make check-x86_64 | check-arm64                      one arch
 #   make deps | tree | kernel-ARCH | selftests-ARCH | initramfs-ARCH | boot-ARCH | clean
+#   make demo | bench                                  not part of check
 #
 # Knobs: EXTRA_TESTS (C sources, built for both arches, or static ELF binaries,
 # used for the arch they are built for), GUEST_TIMEOUT (s, default 900),
@@ -112,3 +113,10 @@ demo: deps $(DEMO) kernel-x86_64 tree
 	@grep -q 'MMRANGE-TEST-END demo-window rc=0' $(B)/x86_64/demo/guest.log
 	@echo "==> the same program on this machine's kernel ($$(uname -r)), without the series:"
 	@$(DEMO) || true
+
+# make bench: programs in bench/ that print ratios measured in one run; they
+# do not gate "make check".  BENCH_ARCH (default arm64) picks the guest.
+BENCH_ARCH ?= arm64
+.PHONY: bench
+bench: deps tree
+	@$(STAGE) bench-syscall-entry bench/run-syscall-entry $(BENCH_ARCH)

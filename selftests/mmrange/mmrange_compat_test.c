@@ -14,6 +14,7 @@
 #include "mmrange_test.h"
 #include "compat_syscall.h"
 
+#include <sched.h>
 #include <stddef.h>
 #include <linux/filter.h>
 #include <linux/futex.h>
@@ -22,6 +23,10 @@
 #include <sys/ptrace.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
+#if defined(__aarch64__)
+#include <elf.h>
+#include <sys/uio.h>
+#endif
 
 /* Compat buffers: below 4 GiB and outside the compat window. */
 #define ARENA		0x10000000UL
@@ -405,6 +410,28 @@ TEST(seccomp_sees_compat_arch_and_number)
 	ASSERT_EQ(0, wait_child(pid));
 }
 
+#if defined(__aarch64__)
+/*
+ * A tracee inside an AArch32 syscall made through the entry is still an
+ * AArch64 task: NT_PRSTATUS is the AArch64 regset (user_pt_regs), not the
+ * 18-word AArch32 one.
+ */
+static void assert_native_regset(struct __test_metadata *_metadata, pid_t pid)
+{
+	uint64_t regs[64];
+	struct iovec iov = { regs, sizeof(regs) };
+
+	ASSERT_EQ(0, ptrace(PTRACE_GETREGSET, pid, NT_PRSTATUS, &iov));
+	ASSERT_EQ(34 * sizeof(uint64_t), iov.iov_len);	/* x0-x30, sp, pc, pstate */
+}
+#else
+static void assert_native_regset(struct __test_metadata *_metadata, pid_t pid)
+{
+	(void)_metadata;
+	(void)pid;
+}
+#endif
+
 /* PTRACE_GET_SYSCALL_INFO reports the compat arch and number. */
 TEST(ptrace_syscall_info)
 {
@@ -439,8 +466,10 @@ TEST(ptrace_syscall_info)
 		n = ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(info), &info);
 		ASSERT_GT(n, 0);
 		if (info.op == PTRACE_SYSCALL_INFO_ENTRY &&
-		    info.arch == C32_AUDIT_ARCH && info.entry.nr == C32_getpid)
+		    info.arch == C32_AUDIT_ARCH && info.entry.nr == C32_getpid) {
 			entry_seen = true;
+			assert_native_regset(_metadata, pid);
+		}
 		if (info.op == PTRACE_SYSCALL_INFO_EXIT && entry_seen &&
 		    !exit_seen) {
 			ASSERT_EQ(pid, info.exit.rval);
@@ -737,6 +766,45 @@ TEST(upper_halves_cleared)
 	ASSERT_EQ(0, memcmp(got, "abcd", 4));
 	close(p[0]);
 	close(p[1]);
+}
+
+static unsigned long read_tpidr_el0(void)
+{
+	unsigned long v;
+
+	asm volatile("mrs %0, tpidr_el0" : "=r"(v));
+	return v;
+}
+
+static unsigned long read_tpidrro_el0(void)
+{
+	unsigned long v;
+
+	asm volatile("mrs %0, tpidrro_el0" : "=r"(v));
+	return v;
+}
+
+/*
+ * The TLS registers are the AArch64 task's: the entry never loads the
+ * guest's TLS into TPIDR_EL0 or TPIDRRO_EL0 (which the KPTI trampoline
+ * uses for AArch64 tasks), not even through set_tls or clone.
+ */
+TEST(tls_registers_untouched)
+{
+	unsigned long tp = read_tpidr_el0(), tpro = read_tpidrro_el0();
+	long ret;
+
+	ASSERT_EQ(-ENOSYS, compat_syscall(C32_ARM_set_tls, 0x1234));
+	ret = compat_syscall(C32_clone, CLONE_SETTLS | SIGCHLD, 0, 0,
+			     0x5678);
+	if (ret == 0)
+		_exit(0);
+	ASSERT_EQ(-ENOSYS, ret);
+	ASSERT_EQ(getpid(), compat_syscall(C32_getpid));
+	ASSERT_EQ(gettid(), compat_syscall(C32_gettid));
+	usleep(1000);	/* a context switch or two */
+	ASSERT_EQ(tp, read_tpidr_el0());
+	ASSERT_EQ(tpro, read_tpidrro_el0());
 }
 
 /*
