@@ -89,7 +89,6 @@ struct c32_regs {
 	unsigned long x1;
 };
 
-#if defined(__x86_64__)
 static inline struct c32_regs compat_syscall_regs(long nr, unsigned long a0,
 						  unsigned long a1,
 						  unsigned long a2,
@@ -98,6 +97,7 @@ static inline struct c32_regs compat_syscall_regs(long nr, unsigned long a0,
 						  unsigned long a5)
 {
 	struct c32_regs r = { 0 };
+#if defined(__x86_64__)
 	long ret = nr;
 
 	/*
@@ -114,16 +114,7 @@ static inline struct c32_regs compat_syscall_regs(long nr, unsigned long a0,
 		     : "b"(a0), "c"(a1), "d"(a2), "S"(a3), "D"(a4), [a5] "r"(a5)
 		     : "memory", "cc", "r8", "r9", "r10", "r11");
 	r.ret = ret;
-	return r;
-}
 #else
-static inline struct c32_regs compat_syscall_regs(long nr, unsigned long a0,
-						  unsigned long a1,
-						  unsigned long a2,
-						  unsigned long a3,
-						  unsigned long a4,
-						  unsigned long a5)
-{
 	register unsigned long x0 asm("x0") = a0;
 	register unsigned long x1 asm("x1") = a1;
 	register unsigned long x2 asm("x2") = a2;
@@ -132,7 +123,6 @@ static inline struct c32_regs compat_syscall_regs(long nr, unsigned long a0,
 	register unsigned long x5 asm("x5") = a5;
 	register unsigned long x7 asm("x7") = (unsigned long)nr;
 	register long x8 asm("x8") = -1;
-	struct c32_regs r;
 
 	/* The entry clears the upper halves of x0-x5 and x7. */
 	asm volatile("svc #" C32_STR(__ARM64_SVC_COMPAT_IMM)
@@ -143,9 +133,9 @@ static inline struct c32_regs compat_syscall_regs(long nr, unsigned long a0,
 	r.ret = (long)x0;
 	r.x7 = x7;
 	r.x1 = x1;
+#endif
 	return r;
 }
-#endif
 
 static inline long compat_syscall_6(long nr, unsigned long a0,
 				    unsigned long a1, unsigned long a2,
