@@ -29,7 +29,7 @@ log = $(B)/$(1)/guest.log
 LOGS := $(foreach a,$(ARCHES),$(call log,$(a)))
 
 per_arch = $(foreach a,$(ARCHES),$(1)-$(a))
-.PHONY: all deps tree check clean $(foreach t,kernel selftests extra testdrv initramfs boot check,$(call per_arch,$(t)))
+.PHONY: all deps tree check clean libmmrange-host $(foreach t,kernel selftests extra testdrv libtests initramfs boot check,$(call per_arch,$(t)))
 
 all: check
 
@@ -61,10 +61,23 @@ $(call per_arch,testdrv): testdrv-%: kernel-%
 	@$(STAGE) testdrv-$* $(MAKE) -s --no-print-directory -C $(B)/linux \
 		O=$(B)/$*/kernel $(KMAKE_$*) M=$(B)/$*/testdrv modules
 
-$(call per_arch,initramfs): initramfs-%: selftests-% extra-% testdrv-%
+# libmmrange: its tests, static, for the guests (libmmrange_*_test) ...
+$(call per_arch,libtests): libtests-%: tree
+	@$(STAGE) libtests-$* $(MAKE) -s --no-print-directory -C libmmrange ARCH=$* \
+		O=$(B)/$*/libmmrange guest-tests
+
+# ... and on this machine, under ASan/UBSan, plus install, pkg-config and
+# man page checks.  Its TAP log joins the guests' in the summary.
+HOST_LOG := $(B)/host/libmmrange.log
+libmmrange-host: tree
+	@mkdir -p $(B)/host
+	@$(STAGE) libmmrange-host $(MAKE) -s --no-print-directory -C libmmrange \
+		O=$(B)/host/libmmrange HOST_LOG=$(HOST_LOG) check
+
+$(call per_arch,initramfs): initramfs-%: selftests-% extra-% testdrv-% libtests-%
 	@$(STAGE) initramfs-$* selftests/make-initramfs $* $(B)/$*/initramfs.cpio.gz \
 		$(call testdir,$*) $(B)/$*/testdrv/mmrange_vm_mmap.ko \
-		$$(find $(B)/$*/extra-tests -type f | sort)
+		$$(find $(B)/$*/extra-tests $(B)/$*/libmmrange/guest -type f | sort)
 
 # boot-ARCH only boots what is already built (check-ARCH builds first)
 $(call per_arch,boot): boot-%:
@@ -75,12 +88,13 @@ $(call per_arch,boot): boot-%:
 # check-ARCH / check: build, boot every arch (even after a failed boot), then
 # summarise all logs; the summary line is the last line of output.
 define run_checks
-	@rm -f $(foreach a,$(1),$(call log,$(a))) $(B)/check-summary.txt
+	@rm -f $(foreach a,$(1),$(call log,$(a))) $(HOST_LOG) $(B)/check-summary.txt
 	+@$(MAKE) --no-print-directory $(foreach a,$(1),kernel-$(a) initramfs-$(a))
 	+@rc=0; \
+	$(MAKE) --no-print-directory libmmrange-host || rc=1; \
 	for a in $(1); do $(MAKE) --no-print-directory boot-$$a || rc=1; done; \
 	echo "==> summary"; \
-	selftests/tap-summary $(foreach a,$(1),$(call log,$(a))) | tee $(B)/check-summary.txt; \
+	selftests/tap-summary $(HOST_LOG) $(foreach a,$(1),$(call log,$(a))) | tee $(B)/check-summary.txt; \
 	[ $${PIPESTATUS[0]} -eq 0 ] || rc=1; \
 	exit $$rc
 endef

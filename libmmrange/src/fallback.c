@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/*
+ * The fallback for kernels without PR_SET_MMAP_RANGE, as QEMU linux-user
+ * does it: every free gap of the window is held by a PROT_NONE placeholder,
+ * and guest mappings replace parts of it with MAP_FIXED at addresses the
+ * library picks (free space in an extent set, O(log n) per call).
+ *
+ * What it cannot do is steer the kernel: io_setup() rings, shmat() without
+ * an address, driver mmaps, io_uring rings and plain mmap() calls are
+ * placed by the kernel outside the placeholders, i.e. outside the window.
+ * mmr_guest_confines() says so.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "guest.h"
+#include "internal.h"
+
+/* Anonymous mappings this large get THP alignment when it fits. */
+#define THP_SIZE	(2ULL << 20)
+
+int mmr_fallback_open(struct mmr_guest *g)
+{
+	struct mmr_gaps gs = { 0 };
+	size_t i;
+	int err;
+
+	g->mode = MMR_MODE_FALLBACK;
+	ext_init(&g->free, mmr_seed(g), g->page);
+	/* Read the whole map first: the placeholders would change it. */
+	err = mmr_find_gaps(g->start, g->end, &gs);
+	for (i = 0; !err && i < gs.n; i++) {
+		uint64_t lo = gs.r[i][0], len = gs.r[i][1] - lo;
+
+		/* A gap another thread filled meanwhile stays theirs. */
+		if (mmr_placeholder(lo, len, MAP_FIXED_NOREPLACE))
+			continue;
+		err = ext_give(&g->free, lo, len);
+		if (err)
+			munmap((void *)lo, len);
+	}
+	free(gs.r);
+	if (err)
+		mmr_fallback_close(g);
+	return err;
+}
+
+static void unmap_range(uint64_t start, uint64_t len, void *arg)
+{
+	(void)arg;
+	munmap((void *)start, len);
+}
+
+void mmr_fallback_close(struct mmr_guest *g)
+{
+	ext_visit(&g->free, unmap_range, NULL);
+	ext_destroy(&g->free);
+}
+
+/* Where a non-fixed mapping of @len bytes goes: the hint if it is free. */
+static int pick(struct mmr_guest *g, uint64_t hint, uint64_t len, bool anon,
+		uint64_t *addr)
+{
+	if (hint && mmr_aligned(hint, g->page) &&
+	    ext_covers(&g->free, hint, len)) {
+		*addr = hint;
+		return 0;
+	}
+	if (anon && len >= THP_SIZE &&
+	    !ext_fit(&g->free, len, THP_SIZE, addr))
+		return 0;
+	return ext_fit(&g->free, len, g->page, addr);
+}
+
+void *mmr_fallback_mmap(struct mmr_guest *g, uint64_t addr, size_t len,
+			int prot, int flags, int fd, off_t offset)
+{
+	uint64_t size = mmr_align_up(len, g->page);
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	bool was_free;
+	void *p = NULL;
+	int err = 0;
+
+	pthread_mutex_lock(&g->lock);
+	if (!fixed)
+		err = pick(g, addr, size, flags & MAP_ANONYMOUS, &addr);
+	else if ((flags & MAP_FIXED_NOREPLACE) &&
+		 !ext_covers(&g->free, addr, size))
+		err = -EEXIST;
+	if (err)
+		goto out;
+	was_free = ext_covers(&g->free, addr, size);
+	flags = (flags & ~MAP_FIXED_NOREPLACE) | MAP_FIXED;
+	p = mmap((void *)addr, len, prot, flags, fd, offset);
+	if (p == MAP_FAILED) {
+		err = mmr_neg_errno(errno);
+		p = NULL;
+		/* A failed MAP_FIXED may have removed what was there. */
+		if (was_free)
+			mmr_placeholder(addr, size, MAP_FIXED);
+		goto out;
+	}
+	/* Cannot fail: it only removes or shrinks ranges... */
+	err = ext_take(&g->free, addr, size, false);
+	if (err) {	/* ...unless a split needs memory */
+		mmr_placeholder(addr, size, MAP_FIXED);
+		p = NULL;
+	}
+out:
+	pthread_mutex_unlock(&g->lock);
+	if (err)
+		errno = -err;
+	return p;
+}
+
+int mmr_fallback_munmap(struct mmr_guest *g, uint64_t addr, uint64_t len)
+{
+	int err;
+
+	pthread_mutex_lock(&g->lock);
+	err = mmr_placeholder(addr, len, MAP_FIXED);
+	if (!err)
+		err = ext_give(&g->free, addr, len);
+	pthread_mutex_unlock(&g->lock);
+	return err;
+}
+
+void *mmr_fallback_mremap(struct mmr_guest *g, uint64_t addr, uint64_t old_len,
+			  uint64_t new_len, int flags)
+{
+	uint64_t tail = addr + old_len, to;
+	void *p = (void *)addr;
+	int err = 0;
+
+	pthread_mutex_lock(&g->lock);
+	if (new_len < old_len) {
+		if (mremap(p, old_len, new_len, 0) == MAP_FAILED)
+			err = mmr_neg_errno(errno);
+		else if (!(err = mmr_placeholder(addr + new_len,
+						 old_len - new_len, MAP_FIXED)))
+			err = ext_give(&g->free, addr + new_len,
+				       old_len - new_len);
+	} else if (new_len > old_len &&
+		   ext_covers(&g->free, tail, new_len - old_len)) {
+		/* In place: the placeholder behind it makes way. */
+		munmap((void *)tail, new_len - old_len);
+		if (mremap(p, old_len, new_len, 0) == MAP_FAILED) {
+			err = mmr_neg_errno(errno);
+			mmr_placeholder(tail, new_len - old_len, MAP_FIXED);
+		} else {
+			err = ext_take(&g->free, tail, new_len - old_len, true);
+		}
+	} else if (new_len > old_len) {
+		if (!(flags & MREMAP_MAYMOVE))
+			err = -ENOMEM;
+		else
+			err = ext_fit(&g->free, new_len, g->page, &to);
+		if (!err) {
+			p = mremap(p, old_len, new_len,
+				   MREMAP_MAYMOVE | MREMAP_FIXED, (void *)to);
+			if (p == MAP_FAILED) {
+				err = mmr_neg_errno(errno);
+				mmr_placeholder(to, new_len, MAP_FIXED);
+			} else {
+				mmr_placeholder(addr, old_len, MAP_FIXED);
+				ext_take(&g->free, to, new_len, true);
+				err = ext_give(&g->free, addr, old_len);
+			}
+		}
+	}
+	pthread_mutex_unlock(&g->lock);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	return p;
+}

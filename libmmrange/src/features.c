@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/* What this kernel offers: probed, never assumed from a version number. */
+#include <errno.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/mmrange.h>
+
+#include "internal.h"
+#include "compat.h"
+
+/* Any valid window will do for the probe: 16 MiB at 1 GiB. */
+#define PROBE_START	(1ULL << 30)
+#define PROBE_END	(PROBE_START + MMR_WINDOW_MIN_SIZE)
+
+/*
+ * Whether PR_MMAP_RANGE_COMPAT is accepted, asked in a child so that the
+ * caller's window never changes.  The child is a raw clone() without an
+ * exit signal: it makes no C library calls, and no SIGCHLD handler of the
+ * caller's sees it.
+ */
+static int compat_window_accepted(const struct mmr_window *cur)
+{
+	int status;
+	long pid;
+
+	if (cur->flags & MMR_WINDOW_COMPAT)
+		return 1;
+	if (cur->flags & MMR_WINDOW_LOCK)
+		return 0;	/* the child could not set anything either */
+	pid = syscall(SYS_clone, 0UL, 0UL, 0UL, 0UL, 0UL);
+	if (pid < 0)
+		return 0;
+	if (pid == 0) {
+		long ret = syscall(SYS_prctl, PR_SET_MMAP_RANGE, PROBE_START,
+				   PROBE_END, PR_MMAP_RANGE_COMPAT, 0UL);
+
+		syscall(SYS_exit_group, ret == 0 ? 0 : 1);
+	}
+	while (waitpid((pid_t)pid, &status, __WALL) < 0)
+		if (errno != EINTR)
+			return 0;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+MMR_EXPORT unsigned int mmr_features(void)
+{
+	struct mmr_window cur;
+	unsigned int f = 0;
+
+	if (mmr_window_get(&cur) == 0) {
+		f |= MMR_FEAT_WINDOW;
+		if (compat_window_accepted(&cur))
+			f |= MMR_FEAT_COMPAT_WINDOW;
+	}
+#ifdef MMR_HAVE_COMPAT
+	if (mmr_compat_syscall(MMR_NR_getpid, 0, 0, 0, 0, 0, 0) == getpid())
+		f |= MMR_FEAT_COMPAT_SYSCALL;
+#endif
+	return f;
+}

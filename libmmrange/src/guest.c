@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/*
+ * Guest memory inside the window, in one of three modes:
+ *
+ *  - kernel: PR_SET_MMAP_RANGE is set; guest mappings are plain mmap()
+ *    calls and the kernel keeps them, and everything else it places, in the
+ *    window;
+ *  - compat: the window has PR_MMAP_RANGE_COMPAT; guest mappings are made
+ *    as compat syscalls (mmap2, munmap, mremap) so that the kernel confines
+ *    them while the translator's own 64-bit calls are not;
+ *  - fallback: no kernel support (or MMR_GUEST_FALLBACK); see fallback.c.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "compat.h"
+#include "guest.h"
+#include "internal.h"
+
+#define FOUR_GIB	(4ULL << 30)
+
+static bool inside(const struct mmr_guest *g, uint64_t addr, uint64_t len)
+{
+	return addr >= g->start && addr <= g->end && len <= g->end - addr;
+}
+
+static void *result(long ret)
+{
+	if (ret < 0 && ret >= -4095) {
+		errno = (int)-ret;
+		return NULL;
+	}
+	return (void *)ret;
+}
+
+static int open_kernel(struct mmr_guest *g, unsigned int flags)
+{
+	unsigned int wflags = 0;
+
+	if (flags & MMR_GUEST_COMPAT) {
+		/* Compat syscalls take 32-bit addresses. */
+		if (g->end > FOUR_GIB)
+			return -EINVAL;
+#ifdef MMR_HAVE_COMPAT
+		if (mmr_compat_syscall(MMR_NR_getpid, 0, 0, 0, 0, 0, 0) != getpid())
+			return -ENOSYS;
+#else
+		return -ENOSYS;
+#endif
+		wflags |= MMR_WINDOW_COMPAT;
+		g->mode = MMR_MODE_COMPAT;
+	} else {
+		g->mode = MMR_MODE_KERNEL;
+	}
+	if (flags & MMR_GUEST_LOCK)
+		wflags |= MMR_WINDOW_LOCK;
+	return mmr_window_set(g->start, g->end, wflags);
+}
+
+MMR_EXPORT int mmr_guest_open(struct mmr_guest **guest, uint64_t start,
+			      uint64_t end, unsigned int flags)
+{
+	uint64_t page = mmr_page_size();
+	struct mmr_window cur;
+	struct mmr_guest *g;
+	int err;
+
+	if (!guest || start >= end || !mmr_aligned(start, page) ||
+	    !mmr_aligned(end, page) ||
+	    (flags & ~(MMR_GUEST_COMPAT | MMR_GUEST_LOCK | MMR_GUEST_FALLBACK)))
+		return -EINVAL;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	if (pthread_mutex_init(&g->lock, NULL)) {
+		free(g);
+		return -ENOMEM;
+	}
+	g->start = start;
+	g->end = end;
+	g->page = page;
+	g->locked = flags & MMR_GUEST_LOCK;
+	if (!(flags & MMR_GUEST_FALLBACK) && !mmr_window_get(&cur))
+		err = open_kernel(g, flags);
+	else
+		err = mmr_fallback_open(g);
+	if (err) {
+		pthread_mutex_destroy(&g->lock);
+		free(g);
+		return err;
+	}
+	*guest = g;
+	return 0;
+}
+
+MMR_EXPORT void mmr_guest_close(struct mmr_guest *g)
+{
+	if (!g)
+		return;
+	if (g->mode == MMR_MODE_FALLBACK)
+		mmr_fallback_close(g);
+	else if (!g->locked)
+		mmr_window_clear();
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+}
+
+MMR_EXPORT unsigned int mmr_guest_confines(const struct mmr_guest *g)
+{
+	if (!g)
+		return 0;
+	switch (g->mode) {
+	case MMR_MODE_KERNEL:
+		return MMR_CONFINES_ALL;
+	case MMR_MODE_COMPAT:
+		/* Provided the guest's syscalls are made as compat ones. */
+		return MMR_CONFINES_ALL & ~MMR_CONFINES_MMAP;
+	default:
+		return MMR_CONFINES_GUEST_MMAP;
+	}
+}
+
+MMR_EXPORT const char *mmr_confines_name(unsigned int bit)
+{
+	switch (bit) {
+	case MMR_CONFINES_GUEST_MMAP:
+		return "guest mmap";
+	case MMR_CONFINES_MMAP:
+		return "mmap";
+	case MMR_CONFINES_SHMAT:
+		return "shmat";
+	case MMR_CONFINES_IO_SETUP:
+		return "io_setup";
+	case MMR_CONFINES_IO_URING:
+		return "io_uring";
+	case MMR_CONFINES_DRIVER:
+		return "driver mmap";
+	case MMR_CONFINES_ALIGNED:
+		return "alignment";
+	}
+	return NULL;
+}
+
+MMR_EXPORT void *mmr_guest_mmap(struct mmr_guest *g, void *addr, size_t len,
+				int prot, int flags, int fd, off_t offset)
+{
+	uint64_t a = (uint64_t)addr;
+	void *p;
+
+	if (!g || !len || offset < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) &&
+	    !inside(g, a, mmr_align_up(len, g->page))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	switch (g->mode) {
+	case MMR_MODE_KERNEL:
+		p = mmap(addr, len, prot, flags, fd, offset);
+		return p == MAP_FAILED ? NULL : p;
+#ifdef MMR_HAVE_COMPAT
+	case MMR_MODE_COMPAT:
+		/* mmap2 counts the offset in 4096-byte units. */
+		if ((offset & 4095) || len >= FOUR_GIB || a >= FOUR_GIB ||
+		    (uint64_t)offset >> 12 >= FOUR_GIB) {
+			errno = EINVAL;
+			return NULL;
+		}
+		return result(mmr_compat_syscall(MMR_NR_mmap2, (long)a,
+						 (long)len, prot, flags, fd,
+						 (long)(offset >> 12)));
+#endif
+	default:
+		return mmr_fallback_mmap(g, a, len, prot, flags, fd, offset);
+	}
+}
+
+MMR_EXPORT int mmr_guest_munmap(struct mmr_guest *g, void *addr, size_t len)
+{
+	uint64_t a = (uint64_t)addr;
+
+	if (!g || !len || !mmr_aligned(a, g->page) ||
+	    !inside(g, a, mmr_align_up(len, g->page)))
+		return -EINVAL;
+	switch (g->mode) {
+	case MMR_MODE_KERNEL:
+		return munmap(addr, len) ? mmr_neg_errno(errno) : 0;
+#ifdef MMR_HAVE_COMPAT
+	case MMR_MODE_COMPAT:
+		return (int)mmr_compat_syscall(MMR_NR_munmap, (long)a,
+					       (long)len, 0, 0, 0, 0);
+#endif
+	default:
+		return mmr_fallback_munmap(g, a, mmr_align_up(len, g->page));
+	}
+}
+
+MMR_EXPORT void *mmr_guest_mremap(struct mmr_guest *g, void *old_addr,
+				  size_t old_len, size_t new_len, int flags)
+{
+	uint64_t a = (uint64_t)old_addr;
+	void *p;
+
+	if (!g || !old_len || !new_len || (flags & ~MREMAP_MAYMOVE) ||
+	    !mmr_aligned(a, g->page) ||
+	    !inside(g, a, mmr_align_up(old_len, g->page))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	switch (g->mode) {
+	case MMR_MODE_KERNEL:
+		p = mremap(old_addr, old_len, new_len, flags);
+		return p == MAP_FAILED ? NULL : p;
+#ifdef MMR_HAVE_COMPAT
+	case MMR_MODE_COMPAT:
+		if (new_len >= FOUR_GIB) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		return result(mmr_compat_syscall(MMR_NR_mremap, (long)a,
+						 (long)old_len, (long)new_len,
+						 flags, 0, 0));
+#endif
+	default:
+		return mmr_fallback_mremap(g, a, mmr_align_up(old_len, g->page),
+					   mmr_align_up(new_len, g->page),
+					   flags);
+	}
+}

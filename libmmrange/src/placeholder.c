@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/* PROT_NONE placeholders: address space held without memory behind it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+int mmr_placeholder(uint64_t addr, uint64_t len, int extra)
+{
+	void *p = mmap((void *)addr, len, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | extra,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return mmr_neg_errno(errno);
+	if ((uint64_t)p != addr) {
+		/* A kernel older than MAP_FIXED_NOREPLACE took it as a hint. */
+		munmap(p, len);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+static int add_gap(struct mmr_gaps *gs, uint64_t lo, uint64_t hi)
+{
+	if (lo >= hi)
+		return 0;
+	if (gs->n == gs->cap) {
+		size_t cap = gs->cap ? 2 * gs->cap : 64;
+		void *r = realloc(gs->r, cap * sizeof(*gs->r));
+
+		if (!r)
+			return -ENOMEM;
+		gs->r = r;
+		gs->cap = cap;
+	}
+	gs->r[gs->n][0] = lo;
+	gs->r[gs->n][1] = hi;
+	gs->n++;
+	return 0;
+}
+
+/* The unmapped gaps of [start, end), from /proc/self/maps (sorted). */
+int mmr_find_gaps(uint64_t start, uint64_t end, struct mmr_gaps *gs)
+{
+	unsigned long lo, hi;
+	uint64_t cur = start;
+	char line[512];
+	FILE *f;
+	int err = 0;
+
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return mmr_neg_errno(errno);
+	while (!err && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2 || hi <= cur)
+			continue;
+		if (lo >= end)
+			break;
+		err = add_gap(gs, cur, lo);
+		cur = hi;
+	}
+	fclose(f);
+	if (!err && cur < end)
+		err = add_gap(gs, cur, end);
+	return err;
+}

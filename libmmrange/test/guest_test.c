@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/* Guest memory inside the window: kernel, compat and fallback modes. */
+#include "libtest.h"
+
+#include <fcntl.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#include <sys/syscall.h>
+
+FIXTURE(guest) {
+	struct mmr_guest *g;
+	void *before;		/* mapped inside the window before open */
+};
+
+FIXTURE_VARIANT(guest) {
+	unsigned int flags;
+	bool needs_kernel;
+};
+
+FIXTURE_VARIANT_ADD(guest, fallback) { .flags = MMR_GUEST_FALLBACK };
+FIXTURE_VARIANT_ADD(guest, kernel) { .flags = 0, .needs_kernel = true };
+FIXTURE_VARIANT_ADD(guest, compat) {
+	.flags = MMR_GUEST_COMPAT, .needs_kernel = true
+};
+
+FIXTURE_SETUP(guest)
+{
+	if (variant->needs_kernel && !have_kernel_window()) {
+		ASSERT_FALSE(expect_kernel());
+		SKIP(return, "no PR_SET_MMAP_RANGE in this kernel");
+	}
+	self->before = mmap((void *)(WIN_START + SZ_1M), page(),
+			    PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			    -1, 0);
+	ASSERT_EQ((void *)(WIN_START + SZ_1M), self->before);
+	memset(self->before, 0x11, page());
+	ASSERT_EQ(0, mmr_guest_open(&self->g, WIN_START, WIN_END,
+				    variant->flags));
+}
+
+FIXTURE_TEARDOWN(guest)
+{
+	mmr_guest_close(self->g);
+}
+
+TEST_F(guest, confines_as_documented)
+{
+	unsigned int c = mmr_guest_confines(self->g), bit;
+
+	if (variant->flags & MMR_GUEST_FALLBACK) {
+		ASSERT_EQ((unsigned int)MMR_CONFINES_GUEST_MMAP, c);
+	} else if (variant->flags & MMR_GUEST_COMPAT) {
+		ASSERT_EQ(MMR_CONFINES_ALL & ~MMR_CONFINES_MMAP, c);
+	} else {
+		ASSERT_EQ((unsigned int)MMR_CONFINES_ALL, c);
+	}
+	for (bit = 1; bit & MMR_CONFINES_ALL; bit <<= 1)
+		ASSERT_NE(NULL, mmr_confines_name(bit));
+	ASSERT_EQ(NULL, mmr_confines_name(3));
+}
+
+TEST_F(guest, anon_mappings_inside)
+{
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		size_t len = page() * (1 + i % 9);
+		char *p = mmr_guest_mmap(self->g, NULL, len,
+					 PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		ASSERT_PTR(p);
+		ASSERT_INSIDE(p, len, WIN_START, WIN_END);
+		memset(p, i, len);
+	}
+	/* What was there before is untouched. */
+	ASSERT_EQ(0x11, ((char *)self->before)[page() - 1]);
+}
+
+TEST_F(guest, file_mapping_inside)
+{
+	char path[] = "/tmp/libmmrange.XXXXXX", *p;
+	int fd = mkstemp(path);
+
+	ASSERT_GE(fd, 0);
+	unlink(path);
+	ASSERT_EQ(0, ftruncate(fd, 2 * page()));
+	ASSERT_EQ(1, pwrite(fd, "z", 1, page()));
+	p = mmr_guest_mmap(self->g, NULL, page(), PROT_READ, MAP_SHARED, fd,
+			   page());
+	ASSERT_PTR(p);
+	ASSERT_INSIDE(p, page(), WIN_START, WIN_END);
+	ASSERT_EQ('z', p[0]);
+	close(fd);
+}
+
+TEST_F(guest, fixed_inside_ok_outside_einval)
+{
+	uint64_t at = WIN_START + 64 * SZ_1M;
+	char *p;
+
+	p = mmr_guest_mmap(self->g, (void *)at, page(), PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT_EQ((char *)at, p);
+	errno = 0;
+	ASSERT_EQ(NULL, mmr_guest_mmap(self->g, (void *)at, page(), PROT_READ,
+				       MAP_PRIVATE | MAP_ANONYMOUS |
+				       MAP_FIXED_NOREPLACE, -1, 0));
+	ASSERT_EQ(EEXIST, errno);
+	errno = 0;
+	ASSERT_EQ(NULL, mmr_guest_mmap(self->g, (void *)(WIN_END - page()),
+				       2 * page(), PROT_READ,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				       -1, 0));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+/* A free hint inside is honoured. */
+TEST_F(guest, hint_inside_honoured)
+{
+	uint64_t at = WIN_START + 200 * SZ_1M;
+	char *p = mmr_guest_mmap(self->g, (void *)at, page(), PROT_READ,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_EQ((char *)at, p);
+}
+
+TEST_F(guest, munmap_then_reuse)
+{
+	uint64_t at = WIN_START + 300 * SZ_1M;
+	char *p = mmr_guest_mmap(self->g, (void *)at, 4 * page(),
+				 PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+				 -1, 0);
+
+	ASSERT_EQ((char *)at, p);
+	ASSERT_EQ(0, mmr_guest_munmap(self->g, p, 4 * page()));
+	p = mmr_guest_mmap(self->g, (void *)at, 4 * page(), PROT_READ,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			   -1, 0);
+	ASSERT_EQ((char *)at, p);
+	ASSERT_EQ(-EINVAL, mmr_guest_munmap(self->g, (void *)(WIN_END - page()),
+					    2 * page()));
+}
+
+TEST_F(guest, mremap_grow_move_shrink)
+{
+	uint64_t at = WIN_START + 400 * SZ_1M;
+	char *p, *q, *wall;
+
+	p = mmr_guest_mmap(self->g, (void *)at, page(), PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			   -1, 0);
+	ASSERT_EQ((char *)at, p);
+	p[0] = 5;
+	q = mmr_guest_mremap(self->g, p, page(), 4 * page(), 0);
+	ASSERT_EQ(p, q);	/* free behind it: in place */
+	wall = mmr_guest_mmap(self->g, (void *)(at + 4 * page()), page(),
+			      PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+			      MAP_FIXED_NOREPLACE, -1, 0);
+	ASSERT_PTR(wall);
+	errno = 0;
+	ASSERT_EQ(NULL, mmr_guest_mremap(self->g, q, 4 * page(), 8 * page(), 0));
+	ASSERT_EQ(ENOMEM, errno);
+	q = mmr_guest_mremap(self->g, p, 4 * page(), SZ_2M, MREMAP_MAYMOVE);
+	ASSERT_PTR(q);
+	ASSERT_NE(p, q);
+	ASSERT_INSIDE(q, SZ_2M, WIN_START, WIN_END);
+	ASSERT_EQ(5, q[0]);
+	q = mmr_guest_mremap(self->g, q, SZ_2M, page(), 0);
+	ASSERT_PTR(q);
+	ASSERT_EQ(5, q[0]);
+	errno = 0;
+	ASSERT_EQ(NULL, mmr_guest_mremap(self->g, q, page(), 2 * page(),
+					 MREMAP_FIXED));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+/* A full window gives ENOMEM, never an address outside. */
+TEST_F(guest, full_window_enomem)
+{
+	void *p;
+	int n = 0;
+
+	while ((p = mmr_guest_mmap(self->g, NULL, 64 * SZ_1M, PROT_NONE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				   -1, 0))) {
+		ASSERT_INSIDE(p, 64 * SZ_1M, WIN_START, WIN_END);
+		ASSERT_LT(++n, 64);
+	}
+	ASSERT_EQ(ENOMEM, errno);
+	ASSERT_GE(n, 10);
+}
+
+/*
+ * The kernel-chosen mappings: inside with a kernel window; in fallback
+ * mode the library says it cannot promise them.
+ */
+TEST_F(guest, shmat_and_io_setup)
+{
+	unsigned long ctx = 0;
+	void *shm;
+	int id;
+
+	id = shmget(IPC_PRIVATE, SZ_1M, IPC_CREAT | 0600);
+	if (id < 0)
+		SKIP(return, "shmget: %s", strerror(errno));
+	if (variant->flags & MMR_GUEST_COMPAT) {
+		long r = mmr_compat_syscall(
+#if defined(__x86_64__)
+			397,
+#else
+			305,
+#endif
+			id, 0, 0, 0, 0, 0);
+		ASSERT_GT(r, 0L);
+		shm = (void *)r;
+	} else {
+		shm = shmat(id, NULL, 0);
+		ASSERT_NE((void *)-1, shm);
+	}
+	shmctl(id, IPC_RMID, NULL);
+	if (mmr_guest_confines(self->g) & MMR_CONFINES_SHMAT)
+		ASSERT_INSIDE(shm, SZ_1M, WIN_START, WIN_END);
+	if (variant->flags & MMR_GUEST_COMPAT)
+		return;		/* compat io_setup: in the kernel selftests */
+	if (syscall(SYS_io_setup, 8, &ctx))
+		SKIP(return, "io_setup: %s", strerror(errno));
+	if (mmr_guest_confines(self->g) & MMR_CONFINES_IO_SETUP)
+		ASSERT_INSIDE(ctx, page(), WIN_START, WIN_END);
+	syscall(SYS_io_destroy, ctx);
+}
+
+TEST(open_bad_arguments)
+{
+	struct mmr_guest *g;
+
+	ASSERT_EQ(-EINVAL, mmr_guest_open(NULL, WIN_START, WIN_END, 0));
+	ASSERT_EQ(-EINVAL, mmr_guest_open(&g, WIN_END, WIN_START, 0));
+	ASSERT_EQ(-EINVAL, mmr_guest_open(&g, WIN_START + 1, WIN_END, 0));
+	ASSERT_EQ(-EINVAL, mmr_guest_open(&g, WIN_START, WIN_END, 1U << 9));
+	if (have_kernel_window())
+		ASSERT_EQ(-EINVAL, mmr_guest_open(&g, WIN_START, 8ULL << 30,
+						  MMR_GUEST_COMPAT));
+	errno = 0;
+	ASSERT_EQ(NULL, mmr_guest_mmap(NULL, NULL, page(), PROT_READ,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(-EINVAL, mmr_guest_munmap(NULL, (void *)WIN_START, page()));
+	ASSERT_EQ(0U, mmr_guest_confines(NULL));
+}
+
+TEST_HARNESS_MAIN
