@@ -108,25 +108,42 @@ check: deps
 clean:
 	rm -rf $(B)
 
-# make demo: window-demo inside the patched x86_64 guest, then the same static
-# binary on this machine's own (unpatched) kernel for contrast.
-DEMO := $(B)/x86_64/demo/demo-window
-$(DEMO): examples/window-demo.c uapi/linux/mmrange.h | deps
+# make demo: window-demo and translator-demo inside the patched x86_64 guest,
+# then the same static binaries on this machine's own (unpatched) kernel for
+# contrast.
+DEMO_DIR := $(B)/x86_64/demo
+DEMOS := $(DEMO_DIR)/demo-window $(DEMO_DIR)/demo-translator
+LIBMMRANGE_x86_64 := $(B)/x86_64/libmmrange/libmmrange.a
+
+$(DEMO_DIR)/demo-window: examples/window-demo.c uapi/linux/mmrange.h | deps
 	@mkdir -p $(dir $@)
 	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -Iuapi -o $@ $< -luring
 
+$(LIBMMRANGE_x86_64): $(wildcard libmmrange/src/*.[ch] libmmrange/src/arch/*/*.h libmmrange/include/*.h)
+	@$(MAKE) -s --no-print-directory -C libmmrange ARCH=x86_64 O=$(B)/x86_64/libmmrange $@
+
+$(DEMO_DIR)/demo-translator: examples/translator-demo.c $(LIBMMRANGE_x86_64) | deps
+	@mkdir -p $(dir $@)
+	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -Ilibmmrange/include -Iuapi \
+		-o $@ $< $(LIBMMRANGE_x86_64) -luring -pthread
+
 .PHONY: demo
-demo: deps $(DEMO) kernel-x86_64 tree
-	@$(STAGE) initramfs-demo selftests/make-initramfs x86_64 $(B)/x86_64/demo/initramfs.cpio.gz \
-		$(dir $(DEMO))
-	@APPEND_EXTRA="quiet mmrange.only=demo-window" $(STAGE) boot-demo selftests/run-guest x86_64 \
-		$(KERNEL_x86_64) $(B)/x86_64/demo/initramfs.cpio.gz $(B)/x86_64/demo/guest.log 300 >/dev/null
-	@echo "==> in the patched guest:"
-	@sed -n '/MMRANGE-TEST-START demo-window/,/MMRANGE-TEST-END/p' $(B)/x86_64/demo/guest.log | \
-		grep -v MMRANGE- | tr -d '\r'
-	@grep -q 'MMRANGE-TEST-END demo-window rc=0' $(B)/x86_64/demo/guest.log
-	@echo "==> the same program on this machine's kernel ($$(uname -r)), without the series:"
-	@$(DEMO) || true
+demo: deps $(DEMOS) kernel-x86_64 tree
+	@rm -f $(DEMO_DIR)/demo-*.d
+	@$(STAGE) initramfs-demo selftests/make-initramfs x86_64 $(DEMO_DIR)/initramfs.cpio.gz \
+		$(DEMO_DIR)
+	@APPEND_EXTRA="quiet" $(STAGE) boot-demo selftests/run-guest x86_64 \
+		$(KERNEL_x86_64) $(DEMO_DIR)/initramfs.cpio.gz $(DEMO_DIR)/guest.log 300 >/dev/null
+	@for d in $(notdir $(DEMOS)); do \
+		echo "==> $$d in the patched guest:"; \
+		sed -n "/MMRANGE-TEST-START $$d/,/MMRANGE-TEST-END/p" $(DEMO_DIR)/guest.log | \
+			grep -v MMRANGE- | tr -d '\r'; \
+		grep -q "MMRANGE-TEST-END $$d rc=0" $(DEMO_DIR)/guest.log || exit 1; \
+	done
+	@for d in $(DEMOS); do \
+		echo "==> $${d##*/} on this machine's kernel ($$(uname -r)), without the series:"; \
+		$$d || true; \
+	done
 
 # make bench: programs in bench/ that print ratios measured in one run; they
 # do not gate "make check".  BENCH_ARCH (default arm64) picks the guest.
