@@ -3,6 +3,12 @@
 #ifndef MMR_COMPAT_H
 #define MMR_COMPAT_H
 
+/* The i386 and the ARM EABI agree on these numbers. */
+#define MMR_NR_getpid	20
+#define MMR_NR_munmap	91
+#define MMR_NR_mremap	163
+#define MMR_NR_mmap2	192
+
 #if defined(__x86_64__)
 #include "arch/x86_64/compat.h"
 #define MMR_HAVE_COMPAT 1

@@ -44,20 +44,10 @@ struct mmr_high {
  */
 static int map_owned(struct mmr_high *h, uint64_t addr, uint64_t len, int prot)
 {
-	int fixed = h->placeholder ? MAP_FIXED : MAP_FIXED_NOREPLACE;
-	void *p;
-
 	if (!len)
 		return 0;
-	p = mmap((void *)addr, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | fixed,
-		 -1, 0);
-	if (p == MAP_FAILED)
-		return mmr_neg_errno(errno);
-	if ((uint64_t)p != addr) {
-		munmap(p, len);
-		return -EEXIST;
-	}
-	return 0;
+	return mmr_map_anon(addr, len, prot,
+			    h->placeholder ? MAP_FIXED : MAP_FIXED_NOREPLACE);
 }
 
 /* Give [addr, addr + len) back to the region: placeholder or nothing. */
@@ -294,9 +284,8 @@ static int shrink(struct mmr_high *h, struct ext *n, uint64_t len)
 	if (err)
 		return err;
 	/* [end, end + g) becomes the new guard, the rest is released. */
-	if (g && mmap((void *)end, g, PROT_NONE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
-		err = mmr_neg_errno(errno);
+	if (g)
+		err = mmr_map_anon(end, g, PROT_NONE, MAP_FIXED);
 	unmap_owned(h, end + g, n->len - len);
 	n->len = len;
 	return err;

@@ -37,6 +37,12 @@ static inline uint64_t mmr_seed(const void *obj)
 }
 
 /*
+ * Map private anonymous memory at exactly [addr, addr + len); @flags holds
+ * MAP_FIXED (replace) or MAP_FIXED_NOREPLACE (-EEXIST if busy).
+ */
+int mmr_map_anon(uint64_t addr, uint64_t len, int prot, int flags);
+
+/*
  * Map a PROT_NONE, MAP_NORESERVE placeholder at exactly [addr, addr + len);
  * @extra is MAP_FIXED (replace) or MAP_FIXED_NOREPLACE (-EEXIST if busy).
  */

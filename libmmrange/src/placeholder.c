@@ -7,11 +7,10 @@
 
 #include "internal.h"
 
-int mmr_placeholder(uint64_t addr, uint64_t len, int extra)
+int mmr_map_anon(uint64_t addr, uint64_t len, int prot, int flags)
 {
-	void *p = mmap((void *)addr, len, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | extra,
-		       -1, 0);
+	void *p = mmap((void *)addr, len, prot,
+		       MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
 
 	if (p == MAP_FAILED)
 		return mmr_neg_errno(errno);
@@ -21,6 +20,11 @@ int mmr_placeholder(uint64_t addr, uint64_t len, int extra)
 		return -EEXIST;
 	}
 	return 0;
+}
+
+int mmr_placeholder(uint64_t addr, uint64_t len, int extra)
+{
+	return mmr_map_anon(addr, len, PROT_NONE, MAP_NORESERVE | extra);
 }
 
 static int add_gap(struct mmr_gaps *gs, uint64_t lo, uint64_t hi)

@@ -9,11 +9,6 @@
 
 #include <linux/mmrange.h>	/* __ARM64_SVC_COMPAT_IMM */
 
-#define MMR_NR_mmap2	192
-#define MMR_NR_munmap	91
-#define MMR_NR_mremap	163
-#define MMR_NR_getpid	20
-
 #define MMR_STR_(x)	#x
 #define MMR_STR(x)	MMR_STR_(x)
 

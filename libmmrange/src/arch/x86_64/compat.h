@@ -3,11 +3,6 @@
 #ifndef MMR_ARCH_COMPAT_H
 #define MMR_ARCH_COMPAT_H
 
-#define MMR_NR_mmap2	192
-#define MMR_NR_munmap	91
-#define MMR_NR_mremap	163
-#define MMR_NR_getpid	20
-
 static inline long arch_compat_syscall(long nr, long a0, long a1, long a2,
 				       long a3, long a4, long a5)
 {
