@@ -27,25 +27,12 @@
 
 #include <linux/mmrange.h>
 
+#include "bench.h"
+
 #define MMAP_ITERS	1000
 #define GETPID_ITERS	5000
 #define ROUNDS		5
 #define LEN		(64 << 10)
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 int main(int argc, char **argv)
 {

@@ -37,6 +37,8 @@
 #include <linux/mmrange.h>
 #include <mmrange.h>
 
+#include "bench.h"
+
 /* 4 GiB, clear of the program, its heap and its stack. */
 #define WIN_START	(4ULL << 30)
 #define WIN_END		(8ULL << 30)
@@ -50,14 +52,6 @@ static void die(const char *what)
 	fprintf(stderr, "placement_scaling_bench: %s: %s\n", what,
 		strerror(errno));
 	exit(1);
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
 static void map_fixed_page(uint64_t addr)

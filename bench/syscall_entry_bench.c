@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "../selftests/mmrange/compat_syscall.h"
+#include "bench.h"
 
 #define MAX_RUNS	64
 
@@ -54,21 +55,6 @@ static inline long native_getpid(void)
 static inline long compat_getpid(void)
 {
 	return compat_syscall(C32_getpid);
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* ns per call of @fn: the runs sorted into @ns. */

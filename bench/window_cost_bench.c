@@ -39,6 +39,8 @@
 #include <linux/aio_abi.h>
 #include <linux/mmrange.h>
 
+#include "bench.h"
+
 #define ROUNDS		9
 #define WIN_START	(16UL << 20)
 #define WIN_END		(4UL << 30)
@@ -130,21 +132,6 @@ static void set_mode(const struct mode *m)
 {
 	if (prctl(PR_SET_MMAP_RANGE, m->start, m->end, m->flags, 0UL))
 		die("PR_SET_MMAP_RANGE");
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 int main(int argc, char **argv)
