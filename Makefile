@@ -6,6 +6,7 @@
 #   make check [EXTRA_TESTS="a.c prebuilt-elf ..."]    both arches
 #   make check-x86_64 | check-arm64                      one arch
 #   make deps | tree | kernel-ARCH | selftests-ARCH | initramfs-ARCH | boot-ARCH | clean
+#   make lint                                          part of check
 #   make demo | bench                                  not part of check
 #
 # Knobs: EXTRA_TESTS (C sources, built for both arches, or static ELF binaries,
@@ -29,7 +30,7 @@ log = $(B)/$(1)/guest.log
 LOGS := $(foreach a,$(ARCHES),$(call log,$(a)))
 
 per_arch = $(foreach a,$(ARCHES),$(1)-$(a))
-.PHONY: all deps tree check clean libmmrange-host $(foreach t,kernel selftests extra testdrv libtests initramfs boot check,$(call per_arch,$(t)))
+.PHONY: all deps tree check clean lint libmmrange-host $(foreach t,kernel selftests extra testdrv libtests initramfs boot check,$(call per_arch,$(t)))
 
 all: check
 
@@ -66,6 +67,11 @@ $(call per_arch,libtests): libtests-%: tree
 	@$(STAGE) libtests-$* $(MAKE) -s --no-print-directory -C libmmrange ARCH=$* \
 		O=$(B)/$*/libmmrange guest-tests
 
+# make lint: checkpatch, W=1, docs, man pages, get_maintainer, cppcheck and
+# clang-tidy (scripts/lint); make check runs it after building the kernels.
+lint: tree kernel-x86_64 kernel-arm64
+	@$(STAGE) lint scripts/lint
+
 # ... and on this machine, under ASan/UBSan, plus install, pkg-config and
 # man page checks.  Its TAP log joins the guests' in the summary.
 HOST_LOG := $(B)/host/libmmrange.log
@@ -91,6 +97,7 @@ define run_checks
 	@rm -f $(foreach a,$(1),$(call log,$(a))) $(HOST_LOG) $(B)/check-summary.txt
 	+@$(MAKE) --no-print-directory $(foreach a,$(1),kernel-$(a) initramfs-$(a))
 	+@rc=0; \
+	$(MAKE) --no-print-directory lint || rc=1; \
 	$(MAKE) --no-print-directory libmmrange-host || rc=1; \
 	for a in $(1); do $(MAKE) --no-print-directory boot-$$a || rc=1; done; \
 	echo "==> summary"; \

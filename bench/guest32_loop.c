@@ -36,13 +36,13 @@
 
 int main(int argc, char **argv)
 {
-	double t0, mmap_ns[ROUNDS], getpid_ns[ROUNDS];
+	double mmap_ns[ROUNDS], getpid_ns[ROUNDS];
 	int i, r;
 
 	if (argc < 2)
 		return 2;
 	/* Not under qemu-i386: its exec would leave the emulator. */
-	if (strcmp(argv[1], "qemu") &&
+	if (strcmp(argv[1], "qemu") != 0 &&
 	    !(personality(0xffffffff) & ADDR_NO_RANDOMIZE)) {
 		personality(personality(0xffffffff) | ADDR_NO_RANDOMIZE);
 		execv("/proc/self/exe", argv);
@@ -62,7 +62,8 @@ int main(int argc, char **argv)
 		}
 	}
 	for (r = 0; r < ROUNDS; r++) {
-		t0 = now_ns();
+		double t0 = now_ns();
+
 		for (i = 0; i < MMAP_ITERS; i++) {
 			char *p = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
 				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -68,7 +68,7 @@ static void measure(long (*fn)(void), long iters, int runs, double *ns)
 
 		for (i = 0; i < iters; i++)
 			fn();
-		ns[r] = (now_ns() - t0) / iters;
+		ns[r] = (now_ns() - t0) / (double)iters;
 	}
 	qsort(ns, runs, sizeof(*ns), cmp_double);
 }

@@ -169,7 +169,7 @@ int main(int argc, char **argv)
 				t0 = now_ns();
 				for (i = 0; i < ops[o].iters; i++)
 					ops[o].fn();
-				ns[o][m][r] = (now_ns() - t0) / ops[o].iters;
+				ns[o][m][r] = (now_ns() - t0) / (double)ops[o].iters;
 			}
 		}
 	}

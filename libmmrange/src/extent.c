@@ -96,6 +96,8 @@ static struct ext *pop_last(struct ext **t)
 {
 	struct ext *last = *t, *rest;
 
+	if (!last)
+		return NULL;
 	while (last->r)
 		last = last->r;
 	split(*t, last->start, &rest, &last);

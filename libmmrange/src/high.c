@@ -79,7 +79,7 @@ static int default_start(uint64_t size, uint64_t *start)
 {
 	struct mmr_gaps gs = { 0 };
 	struct mmr_window w;
-	uint64_t base = 4ULL << 30, s;
+	uint64_t base = 4ULL << 30;
 	size_t i;
 	int err;
 
@@ -87,7 +87,8 @@ static int default_start(uint64_t size, uint64_t *start)
 		base = w.end;
 	err = mmr_find_gaps(base, UINT64_MAX, &gs);
 	for (i = 0, err = err ? err : -ENOMEM; i < gs.n && err; i++) {
-		s = mmr_align_up(gs.r[i][0], HIGH_STEP);
+		uint64_t s = mmr_align_up(gs.r[i][0], HIGH_STEP);
+
 		if (s >= gs.r[i][0] && s < gs.r[i][1] &&
 		    size <= gs.r[i][1] - s) {
 			*start = s;
@@ -103,7 +104,7 @@ MMR_EXPORT int mmr_high_reserve(struct mmr_high **high, uint64_t start,
 {
 	uint64_t page = mmr_page_size();
 	struct mmr_high *h;
-	int i, err = -EEXIST;
+	int err = -EEXIST;
 
 	if (!high || !size || !mmr_aligned(start, page) ||
 	    !mmr_aligned(size, page) || start + size < start)
@@ -118,7 +119,7 @@ MMR_EXPORT int mmr_high_reserve(struct mmr_high **high, uint64_t start,
 		err = mmr_placeholder(start, size, MAP_FIXED_NOREPLACE);
 	} else {
 		/* Another thread may map into the gap first: look again. */
-		for (i = 0; i < HIGH_TRIES && err == -EEXIST; i++) {
+		for (int i = 0; i < HIGH_TRIES && err == -EEXIST; i++) {
 			err = default_start(size, &start);
 			if (!err)
 				err = mmr_placeholder(start, size,

@@ -344,7 +344,7 @@ static inline int run_self(const char *const *args, void (*prepare)(void),
 	ssize_t n;
 	pid_t pid;
 
-	for (i = 0; args[i] && i < 6; i++)
+	for (i = 0; i < 6 && args[i]; i++)
 		argv[i + 1] = (char *)args[i];
 	if (pipe2(fds, O_CLOEXEC))
 		return -1;
