@@ -7,6 +7,7 @@
 #   make check-x86_64 | check-arm64                      one arch
 #   make deps | tree | kernel-ARCH | selftests-ARCH | initramfs-ARCH | boot-ARCH | clean
 #   make lint                                          part of check
+#   make check-debug                                   the tests on KASAN/lockdep kernels
 #   make demo | bench                                  not part of check
 #
 # Knobs: EXTRA_TESTS (C sources, built for both arches, or static ELF binaries,
@@ -30,7 +31,7 @@ log = $(B)/$(1)/guest.log
 LOGS := $(foreach a,$(ARCHES),$(call log,$(a)))
 
 per_arch = $(foreach a,$(ARCHES),$(1)-$(a))
-.PHONY: all deps tree check clean lint libmmrange-host $(foreach t,kernel selftests extra testdrv libtests initramfs boot check,$(call per_arch,$(t)))
+.PHONY: all deps tree check check-debug clean lint libmmrange-host $(foreach t,kernel kernel-debug selftests extra testdrv testdrv-debug libtests initramfs initramfs-debug boot check,$(call per_arch,$(t)))
 
 all: check
 
@@ -111,6 +112,43 @@ $(call per_arch,check): check-%: deps
 
 check: deps
 	$(call run_checks,$(ARCHES))
+
+# make check-debug: the same tests on debug kernels (KASAN, lockdep,
+# DEBUG_VM, maple tree and list checks, configs/debug.config); run-guest fails
+# a boot on any KASAN report, lockdep splat, WARNING or BUG in the log.
+DEBUG_FRAG := kernel-patch/configs/debug.config
+KERNEL_DEBUG_x86_64 := $(B)/x86_64/kernel-debug/arch/x86/boot/bzImage
+KERNEL_DEBUG_arm64 := $(B)/arm64/kernel-debug/arch/arm64/boot/Image
+DEBUG_LOGS := $(foreach a,$(ARCHES),$(B)/$(a)/guest-debug.log)
+
+$(call per_arch,kernel-debug): kernel-debug-%: tree
+	@KERNEL_OUT=$(B)/$*/kernel-debug KCONFIG_EXTRA="$(DEBUG_FRAG) $(KCONFIG_EXTRA)" \
+		$(STAGE) kernel-debug-$* kernel-patch/build-kernel $*
+
+$(call per_arch,testdrv-debug): testdrv-debug-%: kernel-debug-%
+	@mkdir -p $(B)/$*/testdrv-debug
+	@cp selftests/testdrv/Kbuild selftests/testdrv/*.c $(B)/$*/testdrv-debug/
+	@$(STAGE) testdrv-debug-$* $(MAKE) -s --no-print-directory -C $(B)/linux \
+		O=$(B)/$*/kernel-debug $(KMAKE_$*) M=$(B)/$*/testdrv-debug modules
+
+$(call per_arch,initramfs-debug): initramfs-debug-%: selftests-% extra-% testdrv-debug-% libtests-%
+	@$(STAGE) initramfs-debug-$* selftests/make-initramfs $* $(B)/$*/initramfs-debug.cpio.gz \
+		$(call testdir,$*) $(B)/$*/testdrv-debug/mmrange_vm_mmap.ko \
+		$$(find $(B)/$*/extra-tests $(B)/$*/libmmrange/guest -type f | sort)
+
+check-debug: deps
+	@rm -f $(DEBUG_LOGS)
+	+@$(MAKE) --no-print-directory $(foreach a,$(ARCHES),kernel-debug-$(a) initramfs-debug-$(a))
+	+@rc=0; \
+	for a in $(ARCHES); do \
+		k=$$(case $$a in x86_64) echo $(KERNEL_DEBUG_x86_64);; arm64) echo $(KERNEL_DEBUG_arm64);; esac); \
+		APPEND_EXTRA="mmrange.timeout=1800 $(APPEND_EXTRA)" $(STAGE) boot-debug-$$a \
+			selftests/run-guest $$a $$k $(B)/$$a/initramfs-debug.cpio.gz \
+			$(B)/$$a/guest-debug.log 3600 || rc=1; \
+	done; \
+	echo "==> summary (debug kernels)"; \
+	selftests/tap-summary $(DEBUG_LOGS) || rc=1; \
+	exit $$rc
 
 clean:
 	rm -rf $(B)

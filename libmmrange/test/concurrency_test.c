@@ -152,7 +152,8 @@ FIXTURE_TEARDOWN(mixed)
 	mmr_guest_close(self->s.g);
 }
 
-TEST_F(mixed, high_and_guest_threads)
+/* Six threads, 3000 rounds each: minutes on a debug kernel under TCG. */
+TEST_F_TIMEOUT(mixed, high_and_guest_threads, 900)
 {
 	pthread_t t[HIGH_THREADS + GUEST_THREADS];
 	int i;

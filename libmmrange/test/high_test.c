@@ -76,7 +76,8 @@ TEST_F(high, guard_pages_are_prot_none)
 	ASSERT_STREQ("rw-p", prot);
 }
 
-TEST_F(high, allocations_never_overlap)
+/* 2000 allocations: minutes on a KASAN/lockdep kernel under TCG. */
+TEST_F_TIMEOUT(high, allocations_never_overlap, 900)
 {
 	static char *p[2000];
 	size_t sz[2000];

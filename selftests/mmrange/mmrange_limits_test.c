@@ -93,9 +93,10 @@ TEST_F(limits, full_window_enomem)
 
 /*
  * Thousands of one-page holes: a two-page mapping fits none of them, every
- * one-page mapping lands in one.
+ * one-page mapping lands in one.  Thousands of VMAs take minutes on a
+ * KASAN/lockdep kernel under TCG, hence the timeout.
  */
-TEST_F(limits, full_window_of_page_holes)
+TEST_F_TIMEOUT(limits, full_window_of_page_holes, 900)
 {
 	unsigned long pg = self->pg, pages = (WIN_END - WIN_START) / pg, i;
 	long filled;
