@@ -17,4 +17,15 @@
 #define MMR_HAVE_COMPAT 1
 #endif
 
+#include <stdbool.h>
+#include <unistd.h>
+
+#include "mmrange.h"
+
+/* Whether this kernel runs compat syscalls for us (-ENOSYS otherwise). */
+static inline bool mmr_compat_works(void)
+{
+	return mmr_compat_syscall(MMR_NR_getpid, 0, 0, 0, 0, 0, 0) == getpid();
+}
+
 #endif /* MMR_COMPAT_H */

@@ -56,9 +56,7 @@ MMR_EXPORT unsigned int mmr_features(void)
 		if (compat_window_accepted(&cur))
 			f |= MMR_FEAT_COMPAT_WINDOW;
 	}
-#ifdef MMR_HAVE_COMPAT
-	if (mmr_compat_syscall(MMR_NR_getpid, 0, 0, 0, 0, 0, 0) == getpid())
+	if (mmr_compat_works())
 		f |= MMR_FEAT_COMPAT_SYSCALL;
-#endif
 	return f;
 }

@@ -43,12 +43,8 @@ static int open_kernel(struct mmr_guest *g, unsigned int flags)
 		/* Compat syscalls take 32-bit addresses. */
 		if (g->end > FOUR_GIB)
 			return -EINVAL;
-#ifdef MMR_HAVE_COMPAT
-		if (mmr_compat_syscall(MMR_NR_getpid, 0, 0, 0, 0, 0, 0) != getpid())
+		if (!mmr_compat_works())
 			return -ENOSYS;
-#else
-		return -ENOSYS;
-#endif
 		wflags |= MMR_WINDOW_COMPAT;
 		g->mode = MMR_MODE_COMPAT;
 	} else {
