@@ -6,7 +6,7 @@
 #   make check [EXTRA_TESTS="a.c prebuilt-elf ..."]    both arches
 #   make check-x86_64 | check-arm64                      one arch
 #   make deps | tree | kernel-ARCH | selftests-ARCH | initramfs-ARCH | boot-ARCH | clean
-#   make lint                                          part of check
+#   make lint | check-kunit                            part of check
 #   make check-debug                                   the tests on KASAN/lockdep kernels
 #   make demo | bench                                  not part of check
 #
@@ -31,7 +31,7 @@ log = $(B)/$(1)/guest.log
 LOGS := $(foreach a,$(ARCHES),$(call log,$(a)))
 
 per_arch = $(foreach a,$(ARCHES),$(1)-$(a))
-.PHONY: all deps tree check check-debug clean lint libmmrange-host $(foreach t,kernel kernel-debug selftests extra testdrv testdrv-debug libtests initramfs initramfs-debug boot check,$(call per_arch,$(t)))
+.PHONY: all deps tree check check-debug check-kunit clean lint libmmrange-host $(foreach t,kernel kernel-debug selftests extra testdrv testdrv-debug libtests initramfs initramfs-debug boot check,$(call per_arch,$(t)))
 
 all: check
 
@@ -54,7 +54,9 @@ endif
 $(call per_arch,extra): extra-%: tree
 	@$(STAGE) extra-tests-$* scripts/extra-tests $* $(B)/$*/extra-tests $(EXTRA_TESTS)
 
-# The vm_mmap() test module, built out of tree against the test kernel.
+# The test driver modules (selftests/testdrv), built out of tree against the
+# test kernel.
+TESTDRV_MODS := mmrange_vm_mmap.ko mmrange_own_area.ko
 KMAKE_x86_64 := ARCH=x86_64 CC="ccache gcc"
 KMAKE_arm64 := ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CC="ccache aarch64-linux-gnu-gcc"
 $(call per_arch,testdrv): testdrv-%: kernel-%
@@ -73,6 +75,12 @@ $(call per_arch,libtests): libtests-%: tree
 lint: tree kernel-x86_64 kernel-arm64
 	@$(STAGE) lint scripts/lint
 
+# make check-kunit: the series' KUnit suite on UML (scripts/run-kunit); the
+# guest kernels run it at boot as well.  Its KTAP log joins the summary.
+KUNIT_LOG := $(B)/um/kunit.log
+check-kunit: tree
+	@$(STAGE) check-kunit scripts/run-kunit $(KUNIT_LOG)
+
 # ... and on this machine, under ASan/UBSan, plus install, pkg-config and
 # man page checks.  Its TAP log joins the guests' in the summary.
 HOST_LOG := $(B)/host/libmmrange.log
@@ -83,7 +91,7 @@ libmmrange-host: tree
 
 $(call per_arch,initramfs): initramfs-%: selftests-% extra-% testdrv-% libtests-%
 	@$(STAGE) initramfs-$* selftests/make-initramfs $* $(B)/$*/initramfs.cpio.gz \
-		$(call testdir,$*) $(B)/$*/testdrv/mmrange_vm_mmap.ko \
+		$(call testdir,$*) $(TESTDRV_MODS:%=$(B)/$*/testdrv/%) \
 		$$(find $(B)/$*/extra-tests $(B)/$*/libmmrange/guest -type f | sort)
 
 # boot-ARCH only boots what is already built (check-ARCH builds first)
@@ -95,14 +103,15 @@ $(call per_arch,boot): boot-%:
 # check-ARCH / check: build, boot every arch (even after a failed boot), then
 # summarise all logs; the summary line is the last line of output.
 define run_checks
-	@rm -f $(foreach a,$(1),$(call log,$(a))) $(HOST_LOG) $(B)/check-summary.txt
+	@rm -f $(foreach a,$(1),$(call log,$(a))) $(HOST_LOG) $(KUNIT_LOG) $(B)/check-summary.txt
 	+@$(MAKE) --no-print-directory $(foreach a,$(1),kernel-$(a) initramfs-$(a))
 	+@rc=0; \
 	$(MAKE) --no-print-directory lint || rc=1; \
 	$(MAKE) --no-print-directory libmmrange-host || rc=1; \
+	$(MAKE) --no-print-directory check-kunit || rc=1; \
 	for a in $(1); do $(MAKE) --no-print-directory boot-$$a || rc=1; done; \
 	echo "==> summary"; \
-	selftests/tap-summary $(HOST_LOG) $(foreach a,$(1),$(call log,$(a))) | tee $(B)/check-summary.txt; \
+	selftests/tap-summary $(HOST_LOG) $(KUNIT_LOG) $(foreach a,$(1),$(call log,$(a))) | tee $(B)/check-summary.txt; \
 	[ $${PIPESTATUS[0]} -eq 0 ] || rc=1; \
 	exit $$rc
 endef
@@ -134,7 +143,7 @@ $(call per_arch,testdrv-debug): testdrv-debug-%: kernel-debug-%
 
 $(call per_arch,initramfs-debug): initramfs-debug-%: selftests-% extra-% testdrv-debug-% libtests-%
 	@$(STAGE) initramfs-debug-$* selftests/make-initramfs $* $(B)/$*/initramfs-debug.cpio.gz \
-		$(call testdir,$*) $(B)/$*/testdrv-debug/mmrange_vm_mmap.ko \
+		$(call testdir,$*) $(TESTDRV_MODS:%=$(B)/$*/testdrv-debug/%) \
 		$$(find $(B)/$*/extra-tests $(B)/$*/libmmrange/guest -type f | sort)
 
 check-debug: deps

@@ -9,6 +9,7 @@
  */
 #include "mmrange_test.h"
 
+#include <math.h>
 #include <sys/personality.h>
 
 #define WIN_START	SZ_4G
@@ -254,6 +255,107 @@ TEST_F(no_aslr_sysctl, runs_identical_at_window_top)
 	TH_LOG("run 1: %#lx, run 2: %#lx", a, b);
 	ASSERT_EQ(a, b);
 	ASSERT_EQ(WIN_END - page_size(), a);
+}
+
+/*
+ * The entropy itself, per window size: set the window again and again in
+ * one process (each set draws a new offset), place one page each time and
+ * read the offset back from its address.  The number of offsets is
+ * size / 4 / PAGE_SIZE = 2^b; that they are all used, and evenly, is
+ * measured by collisions: n samples of a uniform b-bit value give
+ * n(n-1)/2 / 2^b equal pairs on average, so the bits actually delivered are
+ * log2(n(n-1)/2 / collisions).  n is chosen for 256 expected collisions,
+ * which puts the estimate within +-1 bit with overwhelming probability;
+ * a 16-bucket chi-square test checks the spread across the quarter.
+ */
+static int cmp_ulong(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void log_rnd_sysctl(struct __test_metadata *_metadata, const char *name)
+{
+	char path[64];
+	unsigned long v;
+
+	snprintf(path, sizeof(path), "/proc/sys/vm/%s", name);
+	if (!read_ulong(path, &v))
+		TH_LOG("without a window: vm.%s = %lu", name, v);
+}
+
+/* A fixture only for the timeout: the largest window takes 46341 samples. */
+FIXTURE(entropy) {
+	int unused;
+};
+
+FIXTURE_SETUP(entropy)
+{
+	self->unused = 0;
+}
+
+FIXTURE_TEARDOWN(entropy)
+{
+}
+
+TEST_F_TIMEOUT(entropy, per_window_size, 900)
+{
+	static const unsigned int size_shift[] = { 24, 26, 28, 30, 32, 34, 36 };
+	unsigned long pg = page_size(), *r;
+	unsigned int k;
+
+	assert_aslr_on(_metadata);
+	log_rnd_sysctl(_metadata, "mmap_rnd_bits");
+	log_rnd_sysctl(_metadata, "mmap_rnd_compat_bits");
+	for (k = 0; k < sizeof(size_shift) / sizeof(size_shift[0]); k++) {
+		unsigned long size = 1UL << size_shift[k], end = WIN_START + size;
+		unsigned long offsets = size / 4 / pg, pairs, coll = 0, run = 1;
+		unsigned long bucket[16] = { 0 };
+		double bits = log2((double)offsets), n_exp, est, chi2 = 0;
+		unsigned long n, i;
+
+		n = (unsigned long)sqrt(512.0 * (double)offsets) + 1;
+		r = calloc(n, sizeof(*r));
+		ASSERT_NE(NULL, r);
+		for (i = 0; i < n; i++) {
+			void *p;
+
+			ASSERT_SET(WIN_START, end, 0);
+			p = map_anon(0, pg, PROT_READ, 0);
+			ASSERT_MAPPED(p);
+			ASSERT_INSIDE(p, pg, end - offsets * pg, end);
+			r[i] = (end - pg - (unsigned long)p) / pg;
+			bucket[r[i] * 16 / offsets]++;
+			ASSERT_EQ(0, munmap(p, pg));
+		}
+		ASSERT_EQ(0, mmr_clear());
+
+		qsort(r, n, sizeof(*r), cmp_ulong);
+		for (i = 1; i <= n; i++) {
+			if (i < n && r[i] == r[i - 1]) {
+				run++;
+				continue;
+			}
+			coll += run * (run - 1) / 2;
+			run = 1;
+		}
+		pairs = n * (n - 1) / 2;
+		est = coll ? log2((double)pairs / (double)coll) : INFINITY;
+		n_exp = (double)n / 16;
+		for (i = 0; i < 16; i++)
+			chi2 += ((double)bucket[i] - n_exp) * ((double)bucket[i] - n_exp) / n_exp;
+		TH_LOG("window %6lu MiB: 2^%.0f offsets, %lu samples, offsets %lu..%lu, "
+		       "%lu collisions (%.0f expected): %.2f bits measured, chi2(15) %.1f",
+		       size >> 20, bits, n, r[0], r[n - 1], coll,
+		       (double)pairs / (double)offsets, est, chi2);
+		free(r);
+		/* +-1 bit: 256 expected collisions, between 128 and 512 */
+		EXPECT_LE(est, bits + 1);
+		EXPECT_GE(est, bits - 1);
+		/* p < 1e-6 for a uniform draw */
+		EXPECT_LT(chi2, 52.0);
+	}
 }
 
 int main(int argc, char **argv)

@@ -5,6 +5,7 @@
  */
 #include "mmrange_test.h"
 
+#include <grp.h>
 #include <pthread.h>
 #include <sched.h>
 
@@ -24,6 +25,21 @@ static int exec_report(void)
 	proc_mmap_range(0, status, sizeof(status));
 	printf("%d %llx %llx %llx %s\n", err, (unsigned long long)r.start,
 	       (unsigned long long)r.end, (unsigned long long)r.flags, status);
+	return 0;
+}
+
+static int places_in(unsigned long start, unsigned long end);
+
+/* The "suid-report" mode: who we are, the window, where a mapping lands. */
+static int suid_report(void)
+{
+	struct prctl_mmap_range r;
+	int err;
+
+	err = mmr_get(&r) ? errno : 0;
+	printf("%d %d %d %llx %llx %llx %d\n", (int)geteuid(), (int)getuid(),
+	       err, (unsigned long long)r.start, (unsigned long long)r.end,
+	       (unsigned long long)r.flags, places_in(W1_START, W1_END));
 	return 0;
 }
 
@@ -200,9 +216,89 @@ TEST_F(inherit, execve_clears_window)
 	ASSERT_WINDOW(W1_START, W1_END, 0);
 }
 
+/* Copy this binary to @path as a set-user-ID root program. */
+static int make_suid_copy(const char *path)
+{
+	char buf[65536];
+	int in, out, ret = -1;
+	ssize_t n;
+
+	in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+	if (out < 0)
+		goto out_in;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			goto out_out;
+	if (n == 0 && !fchown(out, 0, 0) && !fchmod(out, 04755))
+		ret = 0;
+out_out:
+	close(out);
+out_in:
+	close(in);
+	return ret;
+}
+
+/*
+ * An unprivileged process that sets (and locks) a window, then executes a
+ * set-user-ID root program: the program starts with no window, so a parent
+ * can neither shrink its randomisation nor make its mappings fail.
+ */
+TEST(setuid_execve_starts_unconfined)
+{
+	char path[64], out[256];
+	int fds[2], euid, uid, err, in_w1;
+	unsigned long start, end, flags;
+	ssize_t n;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to create a set-user-ID root program");
+	snprintf(path, sizeof(path), "/tmp/mmrange-suid-%d", (int)getpid());
+	ASSERT_EQ(0, make_suid_copy(path));
+	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		char *argv[] = { path, "suid-report", NULL };
+
+		dup2(fds[1], STDOUT_FILENO);
+		if (mmr_set(W1_START, W1_END, PR_MMAP_RANGE_LOCK) ||
+		    setgroups(0, NULL) || setgid(65534) || setuid(65534) ||
+		    getuid() != 65534 || places_in(W1_START, W1_END)) {
+			child_log("confining and dropping root: %s", strerror(errno));
+			_exit(126);
+		}
+		execv(path, argv);
+		child_log("execv %s: %s", path, strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	n = read(fds[0], out, sizeof(out) - 1);
+	close(fds[0]);
+	out[n > 0 ? n : 0] = '\0';
+	ASSERT_EQ(0, wait_child(pid));
+	unlink(path);
+	TH_LOG("set-user-ID program reports: %s", out);
+	ASSERT_EQ(7, sscanf(out, "%d %d %d %lx %lx %lx %d", &euid, &uid, &err,
+			    &start, &end, &flags, &in_w1));
+	ASSERT_EQ(0, euid);
+	ASSERT_EQ(65534, uid);
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0UL, start);
+	ASSERT_EQ(0UL, end);
+	ASSERT_EQ(0UL, flags);
+	ASSERT_EQ(1, in_w1);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "exec-report"))
 		return exec_report();
+	if (argc > 1 && !strcmp(argv[1], "suid-report"))
+		return suid_report();
 	return test_harness_run(argc, argv);
 }

@@ -19,6 +19,10 @@
 #define VM_MMAP_DEV	"/dev/mmrange_vm_mmap"
 #define MMRANGE_VM_MMAP	_IOWR('m', 1, __u64)
 
+/* selftests/testdrv/mmrange_own_area.c: always offers OWN_AREA_ADDR. */
+#define OWN_AREA_DEV	"/dev/mmrange_own_area"
+#define OWN_AREA_ADDR	(1UL << 46)
+
 FIXTURE(placement) {
 	unsigned long start, end, pg;
 };
@@ -273,6 +277,50 @@ TEST_F(placement, vm_mmap_ioctl_in_window)
 	((char *)(unsigned long)arg)[0] = 1;
 	munmap((void *)(unsigned long)arg, len);
 	close(fd);
+}
+
+/* Map the own-area device; MAP_FAILED with errno on failure. */
+static void *map_own_area(struct __test_metadata *_metadata, unsigned long hint,
+			  unsigned long len)
+{
+	void *p;
+	int fd = open(OWN_AREA_DEV, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		TH_LOG("%s: %s (is the selftests/testdrv module loaded?)",
+		       OWN_AREA_DEV, strerror(errno));
+	ASSERT_GE(fd, 0);
+	p = mmap((void *)hint, len, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	return p;
+}
+
+/*
+ * A driver's own get_unmapped_area() that ignores the window cannot place
+ * outside it either: the kernel refuses its address with ENOMEM.  Without
+ * a window, the same device maps at its address (the driver works).
+ */
+TEST_F(placement, driver_own_area_outside_refused)
+{
+	unsigned long len = 4 * self->pg;
+	void *p;
+
+	ASSERT_EQ(0, mmr_clear());
+	p = map_own_area(_metadata, 0, len);
+	ASSERT_EQ((void *)OWN_AREA_ADDR, p);
+	ASSERT_EQ(0, munmap(p, len));
+
+	ASSERT_SET(self->start, self->end, 0);
+	errno = 0;
+	p = map_own_area(_metadata, 0, len);
+	ASSERT_EQ(MAP_FAILED, p);
+	ASSERT_EQ(ENOMEM, errno);
+	/* A hint inside the window changes nothing: the driver ignores it. */
+	errno = 0;
+	p = map_own_area(_metadata, self->start, len);
+	ASSERT_EQ(MAP_FAILED, p);
+	ASSERT_EQ(ENOMEM, errno);
+	ASSERT_EQ(0, maps_count(OWN_AREA_ADDR, OWN_AREA_ADDR + len));
 }
 
 TEST_F(placement, io_uring_rings_in_window)
