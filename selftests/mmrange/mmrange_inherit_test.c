@@ -28,21 +28,6 @@ static int exec_report(void)
 	return 0;
 }
 
-static int places_in(unsigned long start, unsigned long end);
-
-/* The "suid-report" mode: who we are, the window, where a mapping lands. */
-static int suid_report(void)
-{
-	struct prctl_mmap_range r;
-	int err;
-
-	err = mmr_get(&r) ? errno : 0;
-	printf("%d %d %d %llx %llx %llx %d\n", (int)geteuid(), (int)getuid(),
-	       err, (unsigned long long)r.start, (unsigned long long)r.end,
-	       (unsigned long long)r.flags, places_in(W1_START, W1_END));
-	return 0;
-}
-
 /* 0 when the window is [start, end) with no flags. */
 static int window_is(unsigned long start, unsigned long end)
 {
@@ -65,6 +50,19 @@ static int places_in(unsigned long start, unsigned long end)
 	ret = range_inside((unsigned long)p, pg, start, end) ? 0 : 1;
 	munmap(p, pg);
 	return ret;
+}
+
+/* The "suid-report" mode: who we are, the window, where a mapping lands. */
+static int suid_report(void)
+{
+	struct prctl_mmap_range r;
+	int err;
+
+	err = mmr_get(&r) ? errno : 0;
+	printf("%d %d %d %llx %llx %llx %d\n", (int)geteuid(), (int)getuid(),
+	       err, (unsigned long long)r.start, (unsigned long long)r.end,
+	       (unsigned long long)r.flags, places_in(W1_START, W1_END));
+	return 0;
 }
 
 FIXTURE(inherit) {};

@@ -1017,7 +1017,7 @@ static bool frag_map(struct __test_metadata *_metadata, struct frag *f,
 		     unsigned long len, unsigned long hint)
 {
 	static const int prots[] = { PROT_READ, PROT_READ | PROT_WRITE, PROT_NONE };
-	bool fits = hint >= FRAG_START && hint <= FRAG_END && len <= FRAG_END - hint &&
+	bool fits = range_inside(hint, len, FRAG_START, FRAG_END) &&
 		    frag_free(f, hint, len);
 	unsigned long addr, busy, gap, overlap, vmas;
 	char *p = map_anon(hint, len, prots[rnd_next(&f->rnd) % 3], 0);
