@@ -222,7 +222,7 @@ static unsigned long raw_brk(unsigned long addr)
  * start = the break rounded up to 2 MiB, plus 2 MiB.
  */
 static unsigned long brk_window(struct __test_metadata *_metadata,
-				unsigned long *cur)
+				unsigned long *cur, unsigned long flags)
 {
 	unsigned long start;
 
@@ -230,7 +230,7 @@ static unsigned long brk_window(struct __test_metadata *_metadata,
 	ASSERT_NE(0UL, *cur);
 	start = align_up(*cur, SZ_2M) + SZ_2M;
 	TH_LOG("break %#lx, window [%#lx, %#lx)", *cur, start, start + 64 * SZ_1M);
-	ASSERT_SET(start, start + 64 * SZ_1M, 0);
+	ASSERT_SET(start, start + 64 * SZ_1M, flags);
 	return start;
 }
 
@@ -238,7 +238,7 @@ TEST_F(growth, brk_grow_below_window_start_works)
 {
 	unsigned long cur, want;
 
-	brk_window(_metadata, &cur);
+	brk_window(_metadata, &cur, 0);
 	want = cur + 16 * self->pg;
 	ASSERT_EQ(want, raw_brk(want));
 	ASSERT_EQ(cur, raw_brk(cur));
@@ -248,7 +248,7 @@ TEST_F(growth, brk_grow_up_to_window_start_works)
 {
 	unsigned long cur, start;
 
-	start = brk_window(_metadata, &cur);
+	start = brk_window(_metadata, &cur, 0);
 	ASSERT_EQ(start, raw_brk(start));
 	ASSERT_EQ(cur, raw_brk(cur));
 }
@@ -257,45 +257,11 @@ TEST_F(growth, brk_grow_across_window_start_fails)
 {
 	unsigned long cur, start;
 
-	start = brk_window(_metadata, &cur);
+	start = brk_window(_metadata, &cur, 0);
 	/* brk returns the old break when it cannot grow. */
 	ASSERT_EQ(cur, raw_brk(start + SZ_1M));
 	ASSERT_EQ(cur, raw_brk(start + self->pg));
 	ASSERT_EQ(cur, raw_brk(0));
-}
-
-/*
- * Fork a child that touches the page just below a MAP_GROWSDOWN mapping at
- * @addr, @pages long.  Returns the child's exit code (0: the mapping grew)
- * or 128 + the signal that killed it.
- */
-static int touch_below_growsdown(unsigned long addr, unsigned long pages)
-{
-	unsigned long pg = page_size(), lo, hi;
-	pid_t pid;
-	char *p;
-
-	p = mmap((void *)addr, pages * pg, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_FIXED_NOREPLACE,
-		 -1, 0);
-	if (p == MAP_FAILED) {
-		fprintf(stderr, "# MAP_GROWSDOWN at %#lx: %s\n", addr, strerror(errno));
-		return -1;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_DUMPABLE, 0UL, 0UL, 0UL, 0UL);	/* no core file */
-		*(volatile char *)(addr - pg) = 1;
-		if (maps_find(addr - pg, &lo, &hi) || lo != addr - pg) {
-			child_log("touched %#lx, but the VMA is [%#lx, %#lx)",
-				  addr - pg, lo, hi);
-			_exit(1);
-		}
-		_exit(0);
-	}
-	munmap(p, pages * pg);
-	return pid < 0 ? -1 : wait_child(pid);
 }
 
 /* Control: without a window the stack mapping grows downwards. */
@@ -320,6 +286,61 @@ TEST_F(growth, growsdown_inside_window_grows)
 {
 	ASSERT_SET(WIN_START, WIN_END, 0);
 	ASSERT_EQ(0, touch_below_growsdown(WIN_START + SZ_16M, 4));
+}
+
+/*
+ * In-place growth never crosses an edge of a window, whatever its flags and
+ * whatever the context: a compat-only window confines placements made in
+ * compat syscalls, but a native mremap(), brk() or a page fault (no syscall
+ * at all) must not carry a mapping into or out of it either.
+ */
+TEST_F(growth, mremap_grow_across_compat_window_end_enomem)
+{
+	unsigned long pg = self->pg, addr = WIN_END - 2 * pg;
+	char *p;
+
+	ASSERT_SET(WIN_START, WIN_END, PR_MMAP_RANGE_COMPAT);
+	p = map_fixed(addr, 2 * pg, PROT_READ | PROT_WRITE);
+	ASSERT_MAPPED(p);
+	errno = 0;
+	ASSERT_EQ(MAP_FAILED, mremap((void *)addr, 2 * pg, 4 * pg, 0));
+	ASSERT_EQ(ENOMEM, errno);
+	munmap(p, 2 * pg);
+}
+
+TEST_F(growth, mremap_grow_into_compat_window_from_below_enomem)
+{
+	unsigned long pg = self->pg, addr = WIN_START - 2 * pg;
+	char *p;
+
+	ASSERT_SET(WIN_START, WIN_END, PR_MMAP_RANGE_COMPAT);
+	p = map_fixed(addr, 2 * pg, PROT_READ | PROT_WRITE);
+	ASSERT_MAPPED(p);
+	errno = 0;
+	ASSERT_EQ(MAP_FAILED, mremap((void *)addr, 2 * pg, 4 * pg, 0));
+	ASSERT_EQ(ENOMEM, errno);
+	munmap(p, 2 * pg);
+}
+
+TEST_F(growth, brk_grow_across_compat_window_start_fails)
+{
+	unsigned long cur, start;
+
+	start = brk_window(_metadata, &cur, PR_MMAP_RANGE_COMPAT);
+	ASSERT_EQ(cur, raw_brk(start + SZ_1M));
+	ASSERT_EQ(cur, raw_brk(0));
+}
+
+TEST_F(growth, growsdown_across_compat_window_end_sigsegv)
+{
+	ASSERT_SET(WIN_START, WIN_END, PR_MMAP_RANGE_COMPAT);
+	ASSERT_EQ(128 + SIGSEGV, touch_below_growsdown(WIN_END, 4));
+}
+
+TEST_F(growth, growsdown_across_compat_window_start_sigsegv)
+{
+	ASSERT_SET(WIN_START, WIN_END, PR_MMAP_RANGE_COMPAT);
+	ASSERT_EQ(128 + SIGSEGV, touch_below_growsdown(WIN_START, 4));
 }
 
 /*

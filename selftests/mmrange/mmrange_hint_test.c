@@ -6,6 +6,8 @@
  */
 #include "mmrange_test.h"
 
+#include <dirent.h>
+
 #define WIN_START	SZ_16G
 #define WIN_END		(SZ_16G + SZ_1G)
 /* Free addresses well below and above the window. */
@@ -132,6 +134,112 @@ TEST_F(hint, unaligned_hint_crossing_window_end_not_used)
 	ASSERT_MAPPED(p);
 	ASSERT_INSIDE(p, self->len, WIN_START, WIN_END);
 	munmap(p, self->len);
+}
+
+/*
+ * hugetlb hints are rounded to the huge page by the arch or the generic
+ * code (x86 rounds down, the generic code and arm64 round up) after the
+ * window's hint check.  A hint that fits the window must still never give
+ * ENOMEM when the rounding takes it outside: it is treated as no hint.
+ * Every hugetlb size up to 32 MiB is tried (arm64 has contiguous-PTE and
+ * contiguous-PMD sizes besides PMD_SIZE); pages are reserved for those the
+ * boot command line did not reserve, and a size that cannot get them
+ * fails the test.
+ */
+#define HUGE_BASE	(SZ_16G + SZ_4G)
+#define HUGE_MAX	(32UL << 20)
+
+static int hugetlb_sizes(unsigned long *sizes, int max)
+{
+	char path[320];
+	unsigned long kb, nr;
+	struct dirent *d;
+	int n = 0;
+	DIR *dir;
+
+	dir = opendir("/sys/kernel/mm/hugepages");
+	if (!dir)
+		return 0;
+	while (n < max && (d = readdir(dir))) {
+		if (sscanf(d->d_name, "hugepages-%lukB", &kb) != 1 ||
+		    (kb << 10) > HUGE_MAX)
+			continue;
+		snprintf(path, sizeof(path),
+			 "/sys/kernel/mm/hugepages/%s/nr_hugepages", d->d_name);
+		/* A size that cannot get two pages fails the test, unskipped. */
+		if (read_ulong(path, &nr) || (nr < 2 && write_ulong(path, 2)) ||
+		    read_ulong(path, &nr) || nr < 2) {
+			fprintf(stderr, "# %lu KiB: could not reserve 2 pages: %s\n",
+				kb, strerror(errno));
+			n = -1;
+			break;
+		}
+		sizes[n++] = kb << 10;
+	}
+	closedir(dir);
+	return n;
+}
+
+static int huge_flags(unsigned long size)
+{
+	return MAP_HUGETLB | (__builtin_ctzl(size) << MAP_HUGE_SHIFT);
+}
+
+/* mmap(@hint) of one @hps huge page under the window [@start, @end). */
+static void assert_huge_hint_fits(struct __test_metadata *_metadata,
+				  unsigned long hps, unsigned long start,
+				  unsigned long end, unsigned long hint)
+{
+	char *p;
+
+	ASSERT_TRUE(range_inside(hint, hps, start, end));
+	ASSERT_SET(start, end, 0);
+	p = map_anon(hint, hps, PROT_READ | PROT_WRITE, huge_flags(hps));
+	fprintf(stderr, "# %lu KiB pages, window [%#lx, %#lx), hint %#lx -> %p%s%s\n",
+		hps >> 10, start, end, hint, p, p == MAP_FAILED ? " " : "",
+		p == MAP_FAILED ? strerror(errno) : "");
+	ASSERT_MAPPED(p);
+	ASSERT_INSIDE(p, hps, start, end);
+	ASSERT_ALIGNED(p, hps);
+	p[0] = 1;
+	munmap(p, hps);
+	mmr_clear();
+}
+
+/* The window starts half a huge page in; rounding down leaves it. */
+TEST_F(hint, hugetlb_hint_rounded_below_window_placed_inside)
+{
+	unsigned long sizes[8], hps, start, end;
+	int i, n = hugetlb_sizes(sizes, 8);
+
+	ASSERT_HUGEPAGES_RESERVED();
+	ASSERT_GT(n, 0);
+	mmr_clear();
+	for (i = 0; i < n; i++) {
+		hps = sizes[i];
+		start = HUGE_BASE + hps / 2;
+		end = start + (hps > SZ_2M ? 4 * hps : SZ_16M);
+		assert_huge_hint_fits(_metadata, hps, start, end,
+				      start + self->pg);
+	}
+}
+
+/* The window ends half a huge page past one; rounding up leaves it. */
+TEST_F(hint, hugetlb_hint_rounded_above_window_placed_inside)
+{
+	unsigned long sizes[8], hps, start, end;
+	int i, n = hugetlb_sizes(sizes, 8);
+
+	ASSERT_HUGEPAGES_RESERVED();
+	ASSERT_GT(n, 0);
+	mmr_clear();
+	for (i = 0; i < n; i++) {
+		hps = sizes[i];
+		start = HUGE_BASE;
+		end = start + (hps > SZ_2M ? 4 * hps : SZ_16M) + hps / 2;
+		assert_huge_hint_fits(_metadata, hps, start, end,
+				      end - hps - self->pg);
+	}
 }
 
 /* MREMAP_FIXED moves a mapping out of the window, below or above it. */

@@ -265,6 +265,76 @@ TEST_F(limits, shmat_aligned_in_unaligned_window)
 	shmdt(p);
 }
 
+#ifdef __x86_64__
+/*
+ * The window intersects the caller's own bounds, it does not replace them:
+ * MAP_ABOVE4G (also what shadow stacks use) never goes below 4 GiB and
+ * MAP_32BIT keeps its [1 GiB, 2 GiB) range; where the intersection is
+ * empty the answer is ENOMEM.
+ */
+#ifndef MAP_ABOVE4G
+#define MAP_ABOVE4G	0x80
+#endif
+
+TEST_F(limits, map_above4g_window_below_4g_enomem)
+{
+	unsigned long start;
+
+	ASSERT_EQ(0, low_window_start(&start));
+	ASSERT_SET(start, SZ_4G, 0);
+	ASSERT_EQ(MAP_FAILED, map_anon(0, self->pg, PROT_READ, MAP_ABOVE4G));
+	ASSERT_EQ(ENOMEM, errno);
+}
+
+TEST_F(limits, map_above4g_lands_above_4g_in_window_across_4g)
+{
+	char *p;
+
+	ASSERT_SET(2 * SZ_1G, SZ_4G + SZ_16M, 0);
+	p = map_anon(0, self->pg, PROT_READ, MAP_ABOVE4G);
+	ASSERT_MAPPED(p);
+	ASSERT_INSIDE(p, self->pg, SZ_4G, SZ_4G + SZ_16M);
+	munmap(p, self->pg);
+}
+
+TEST_F(limits, map_above4g_part_above_4g_full_enomem)
+{
+	char *fill;
+
+	fill = map_fixed(SZ_4G, SZ_16M, PROT_NONE);
+	ASSERT_MAPPED(fill);
+	ASSERT_SET(2 * SZ_1G, SZ_4G + SZ_16M, 0);
+	errno = 0;
+	ASSERT_EQ(MAP_FAILED, map_anon(0, self->pg, PROT_READ, MAP_ABOVE4G));
+	ASSERT_EQ(ENOMEM, errno);
+	munmap(fill, SZ_16M);
+}
+
+TEST_F(limits, map_32bit_keeps_1g_floor)
+{
+	unsigned long start;
+	char *p;
+
+	ASSERT_EQ(0, low_window_start(&start));
+	ASSERT_SET(start, SZ_4G, 0);
+	p = map_anon(0, self->pg, PROT_READ, MAP_32BIT);
+	ASSERT_MAPPED(p);
+	ASSERT_INSIDE(p, self->pg, SZ_1G, 2 * SZ_1G);
+	munmap(p, self->pg);
+}
+
+TEST_F(limits, map_32bit_window_below_1g_enomem)
+{
+	unsigned long start;
+
+	ASSERT_EQ(0, low_window_start(&start));
+	ASSERT_SET(start, SZ_1G / 2, 0);
+	errno = 0;
+	ASSERT_EQ(MAP_FAILED, map_anon(0, self->pg, PROT_READ, MAP_32BIT));
+	ASSERT_EQ(ENOMEM, errno);
+}
+#endif /* __x86_64__ */
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "above-mmap-base"))

@@ -491,6 +491,79 @@ TEST_F(window, status_of_other_process_shows_its_window)
 	ASSERT_EQ(0, wait_child(pid));
 }
 
+/*
+ * The window says where a process's memory is (with a random window, where
+ * its ASLR put it), so only an observer that may read /proc/PID/maps sees
+ * it: another user gets no MmapRange: line, just as maps gives EACCES.
+ */
+TEST_F(window, status_hides_window_from_other_user)
+{
+	int ready[2], done[2];
+	char buf[128], c = 0;
+	pid_t pid, observer;
+
+	if (geteuid() != 0)
+		TH_LOG("needs root to create a target of another user");
+	ASSERT_EQ(0, geteuid());
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(done));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		close(ready[0]);
+		close(done[1]);
+		c = mmr_set(SZ_16G, SZ_16G + SZ_1G, 0) ? 'E' : 'S';
+		if (write(ready[1], &c, 1) != 1 || read(done[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(done[0]);
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ('S', c);
+	/* Its owner sees the line. */
+	ASSERT_EQ(0, proc_mmap_range(pid, buf, sizeof(buf)));
+	EXPECT_STREQ("400000000-440000000 0", buf);
+
+	observer = fork();
+	ASSERT_GE(observer, 0);
+	if (observer == 0) {
+		char path[64];
+		int fd;
+
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534)) {
+			child_log("setresuid: %s", strerror(errno));
+			_exit(1);
+		}
+		snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 || errno != EACCES) {
+			child_log("%s: fd %d, %s: want EACCES", path, fd,
+				  fd >= 0 ? "opened" : strerror(errno));
+			_exit(2);
+		}
+		if (!proc_mmap_range(pid, buf, sizeof(buf))) {
+			child_log("uid 65534 reads MmapRange: %s of a root process",
+				  buf);
+			_exit(3);
+		}
+		if (errno != ENOENT) {
+			child_log("status of %d: %s", (int)pid, strerror(errno));
+			_exit(4);
+		}
+		/* Its own line is still there. */
+		if (proc_mmap_range(0, buf, sizeof(buf)) || strcmp(buf, "0-0 0")) {
+			child_log("own MmapRange: line missing or wrong");
+			_exit(5);
+		}
+		_exit(0);
+	}
+	EXPECT_EQ(0, wait_child(observer));
+	close(done[1]);
+	ASSERT_EQ(0, wait_child(pid));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "exec-report"))

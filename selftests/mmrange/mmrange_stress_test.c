@@ -25,6 +25,9 @@
  *  - mremap_growth_races_neighbour_munmap: a mapping at a window edge grows
  *    while its neighbour across the edge is unmapped: never in place across
  *    the edge, a move lands inside.
+ *  - fork_copies_a_consistent_window: fork() while another thread keeps
+ *    switching between two windows; every child has one of the two, never
+ *    a mix of their fields.
  */
 #include "mmrange_test.h"
 
@@ -1476,6 +1479,110 @@ TEST_F_TIMEOUT(stress, mremap_growth_races_neighbour_munmap, STRESS_TIMEOUT_S)
 	ASSERT_GT(moved[EDGE_BOTTOM], 0UL);
 	ASSERT_RAN(t0, self->secs, moved[0] + moved[1] + moved[2]);
 	pthread_barrier_destroy(&edge.bar);
+}
+
+/* ------------------------------------------------------------------------
+ * 6. fork() racing a thread that keeps changing the window.
+ *
+ * The child's mm is a copy of the parent's; the copy of the window must be
+ * one that the parent really had, never the start of one window with the
+ * end or the flags of the other (which can be reversed, or carry a flag
+ * nobody set).  The setter alternates two windows that differ in every
+ * field; each child reads its window with PR_GET_MMAP_RANGE, reports it in
+ * a shared page if it is neither, and exits.  Needs two CPUs to race at all.
+ */
+static const struct prctl_mmap_range fork_windows[2] = {
+	{ 0x10000000UL, 0x30000000UL, 0 },
+	{ 0x40000000UL, 0xc0000000UL, PR_MMAP_RANGE_COMPAT },
+};
+
+static struct {
+	atomic_bool stop;
+	atomic_ulong sets;
+	atomic_int err;
+} forkrace;
+
+static void *fork_window_setter(void *arg)
+{
+	unsigned long i = 0;
+
+	(void)arg;
+	while (!atomic_load(&forkrace.stop)) {
+		const struct prctl_mmap_range *w = &fork_windows[i++ & 1];
+
+		if (mmr_set(w->start, w->end, w->flags)) {
+			atomic_store(&forkrace.err, errno);
+			break;
+		}
+		atomic_fetch_add(&forkrace.sets, 1);
+	}
+	return NULL;
+}
+
+static bool same_window(const struct prctl_mmap_range *a,
+			const struct prctl_mmap_range *b)
+{
+	return a->start == b->start && a->end == b->end && a->flags == b->flags;
+}
+
+TEST_F_TIMEOUT(stress, fork_copies_a_consistent_window, STRESS_TIMEOUT_S)
+{
+	unsigned long forks = 0, seen[2] = { 0 }, torn = 0, t0, deadline;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct prctl_mmap_range *report;
+	pthread_t setter;
+
+	TH_LOG("%ld CPUs online", cpus);
+	/* One CPU cannot interleave the copy with a set: the test would prove nothing. */
+	ASSERT_GE(cpus, 2);
+	report = mmap(NULL, self->pg, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_MAPPED(report);
+	ASSERT_EQ(0, pthread_create(&setter, NULL, fork_window_setter, NULL));
+	t0 = now_ms();
+	deadline = t0 + self->secs * 1000UL;
+	while (now_ms() < deadline && !atomic_load(&forkrace.err)) {
+		pid_t pid = fork();
+		int rc;
+
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			struct prctl_mmap_range r;
+
+			if (prctl(PR_GET_MMAP_RANGE, &r, sizeof(r), 0UL, 0UL))
+				_exit(3);
+			if (same_window(&r, &fork_windows[0]))
+				_exit(0);
+			if (same_window(&r, &fork_windows[1]))
+				_exit(1);
+			*report = r;
+			_exit(2);
+		}
+		rc = wait_child(pid);
+		forks++;
+		if (rc == 0 || rc == 1) {
+			seen[rc]++;
+			continue;
+		}
+		if (rc == 2 && torn++ < 5)
+			TH_LOG("fork %lu: child got [%#llx, %#llx) flags %#llx", forks,
+			       (unsigned long long)report->start,
+			       (unsigned long long)report->end,
+			       (unsigned long long)report->flags);
+		if (rc != 2)
+			TH_LOG("fork %lu: child exit %d", forks, rc);
+		ASSERT_EQ(2, rc);
+	}
+	atomic_store(&forkrace.stop, true);
+	ASSERT_EQ(0, pthread_join(setter, NULL));
+	ASSERT_EQ(0, atomic_load(&forkrace.err));
+	TH_LOG("%lu forks, %lu window changes: %lu children with A, %lu with B, %lu torn",
+	       forks, atomic_load(&forkrace.sets), seen[0], seen[1], torn);
+	ASSERT_EQ(0UL, torn);
+	ASSERT_GT(seen[0], 0UL);
+	ASSERT_GT(seen[1], 0UL);
+	ASSERT_RAN(t0, self->secs, forks);
+	munmap(report, self->pg);
 }
 
 int main(int argc, char **argv)

@@ -372,6 +372,40 @@ static inline int run_self(const char *const *args, void (*prepare)(void),
 	return wait_child(pid);
 }
 
+/*
+ * Fork a child that touches the page just below a MAP_GROWSDOWN mapping at
+ * @addr, @pages long.  Returns the child's exit code (0: the mapping grew)
+ * or 128 + the signal that killed it.
+ */
+static inline int touch_below_growsdown(unsigned long addr, unsigned long pages)
+{
+	unsigned long pg = page_size(), lo, hi;
+	pid_t pid;
+	char *p;
+
+	p = mmap((void *)addr, pages * pg, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_FIXED_NOREPLACE,
+		 -1, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "# MAP_GROWSDOWN at %#lx: %s\n", addr, strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_DUMPABLE, 0UL, 0UL, 0UL, 0UL);	/* no core file */
+		*(volatile char *)(addr - pg) = 1;
+		if (maps_find(addr - pg, &lo, &hi) || lo != addr - pg) {
+			child_log("touched %#lx, but the VMA is [%#lx, %#lx)",
+				  addr - pg, lo, hi);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	munmap(p, pages * pg);
+	return pid < 0 ? -1 : wait_child(pid);
+}
+
 /* ASSERT_* variants that print addresses in hex, for diagnosis in a guest. */
 #define ASSERT_INSIDE(_addr, _len, _start, _end) do {				\
 	unsigned long __a = (unsigned long)(_addr), __l = (_len);			\
