@@ -8,6 +8,7 @@
 #   make deps | tree | kernel-ARCH | selftests-ARCH | initramfs-ARCH | boot-ARCH | clean
 #   make lint | check-kunit                            part of check
 #   make check-debug                                   the tests on KASAN/lockdep kernels
+#   make check-matrix                                  the tests on 16K/64K-page arm64, 4-level x86_64
 #   make demo | bench                                  not part of check
 #
 # Knobs: EXTRA_TESTS (C sources, built for both arches, or static ELF binaries,
@@ -31,7 +32,7 @@ log = $(B)/$(1)/guest.log
 LOGS := $(foreach a,$(ARCHES),$(call log,$(a)))
 
 per_arch = $(foreach a,$(ARCHES),$(1)-$(a))
-.PHONY: all deps tree check check-debug check-kunit clean lint libmmrange-host $(foreach t,kernel kernel-debug selftests extra testdrv testdrv-debug libtests initramfs initramfs-debug boot check,$(call per_arch,$(t)))
+.PHONY: all deps tree check check-debug check-matrix check-kunit clean lint libmmrange-host $(foreach t,kernel kernel-debug selftests extra testdrv testdrv-debug libtests initramfs initramfs-debug boot check,$(call per_arch,$(t)))
 
 all: check
 
@@ -158,6 +159,48 @@ check-debug: deps
 	done; \
 	echo "==> summary (debug kernels)"; \
 	selftests/tap-summary $(DEBUG_LOGS) || rc=1; \
+	exit $$rc
+
+# make check-matrix: the same tests on the other kernels distributions ship:
+# arm64 with 64 KiB pages and 52-bit VA (configs/arm64-64k.config), arm64
+# with 16 KiB pages (arm64-16k.config), and the x86_64 test kernel (5-level
+# paging) booted on a CPU without LA57, so with 4-level paging.  Each page
+# size gets the hugetlb sizes it has: 2 MiB contiguous-PTE pages on both,
+# and 32 MiB PMD pages with 16 KiB pages.
+MATRIX := 64k 16k
+HUGEPAGES_64k := default_hugepagesz=2M hugepages=16
+HUGEPAGES_16k := default_hugepagesz=2M hugepages=16 hugepagesz=32M hugepages=2
+MATRIX_LOGS := $(B)/x86_64/guest-4level.log $(foreach v,$(MATRIX),$(B)/arm64/guest-$(v).log)
+
+$(foreach v,$(MATRIX),kernel-arm64-$(v)): kernel-arm64-%: tree
+	@KERNEL_OUT=$(B)/arm64/kernel-$* KCONFIG_EXTRA="kernel-patch/configs/arm64-$*.config $(KCONFIG_EXTRA)" \
+		$(STAGE) kernel-arm64-$* kernel-patch/build-kernel arm64
+
+$(foreach v,$(MATRIX),testdrv-arm64-$(v)): testdrv-arm64-%: kernel-arm64-%
+	@mkdir -p $(B)/arm64/testdrv-$*
+	@cp selftests/testdrv/Kbuild selftests/testdrv/*.c $(B)/arm64/testdrv-$*/
+	@$(STAGE) testdrv-arm64-$* $(MAKE) -s --no-print-directory -C $(B)/linux \
+		O=$(B)/arm64/kernel-$* $(KMAKE_arm64) M=$(B)/arm64/testdrv-$* modules
+
+$(foreach v,$(MATRIX),initramfs-arm64-$(v)): initramfs-arm64-%: selftests-arm64 extra-arm64 testdrv-arm64-% libtests-arm64
+	@$(STAGE) initramfs-arm64-$* selftests/make-initramfs arm64 $(B)/arm64/initramfs-$*.cpio.gz \
+		$(call testdir,arm64) $(TESTDRV_MODS:%=$(B)/arm64/testdrv-$*/%) \
+		$$(find $(B)/arm64/extra-tests $(B)/arm64/libmmrange/guest -type f | sort)
+
+check-matrix: deps
+	@rm -f $(MATRIX_LOGS) $(B)/check-matrix-summary.txt
+	+@$(MAKE) --no-print-directory kernel-x86_64 initramfs-x86_64 \
+		$(foreach v,$(MATRIX),kernel-arm64-$(v) initramfs-arm64-$(v))
+	+@rc=0; \
+	MMRANGE_CPU=max,la57=off $(STAGE) boot-x86_64-4level selftests/run-guest x86_64 \
+		$(KERNEL_x86_64) $(B)/x86_64/initramfs.cpio.gz $(B)/x86_64/guest-4level.log \
+		$(GUEST_TIMEOUT) || rc=1; \
+	$(foreach v,$(MATRIX),MMRANGE_HUGEPAGES="$(HUGEPAGES_$(v))" $(STAGE) boot-arm64-$(v) \
+		selftests/run-guest arm64 $(B)/arm64/kernel-$(v)/arch/arm64/boot/Image \
+		$(B)/arm64/initramfs-$(v).cpio.gz $(B)/arm64/guest-$(v).log $(GUEST_TIMEOUT) || rc=1;) \
+	echo "==> summary (matrix kernels)"; \
+	selftests/tap-summary $(MATRIX_LOGS) | tee $(B)/check-matrix-summary.txt; \
+	[ $${PIPESTATUS[0]} -eq 0 ] || rc=1; \
 	exit $$rc
 
 clean:

@@ -33,8 +33,11 @@ extern "C" {
 #define MMR_WINDOW_COMPAT	(1U << 0)	/* confine compat syscalls only */
 #define MMR_WINDOW_LOCK		(1U << 1)	/* no change until execve() */
 
-/* The smallest window the kernel accepts. */
-#define MMR_WINDOW_MIN_SIZE	(16ULL << 20)
+/*
+ * The smallest window the kernel accepts, in pages of the running kernel
+ * (sysconf(_SC_PAGESIZE)): 16 MiB with 4 KiB pages, 256 MiB with 64 KiB.
+ */
+#define MMR_WINDOW_MIN_PAGES	4096U
 
 struct mmr_window {
 	uint64_t start;		/* first address of the window */

@@ -12,9 +12,8 @@
 #include "internal.h"
 #include "compat.h"
 
-/* Any valid window will do for the probe: 16 MiB at 1 GiB. */
+/* Any valid window will do for the probe: the smallest, at 1 GiB. */
 #define PROBE_START	(1ULL << 30)
-#define PROBE_END	(PROBE_START + MMR_WINDOW_MIN_SIZE)
 
 /*
  * Whether PR_MMAP_RANGE_COMPAT is accepted, asked in a child so that the
@@ -24,6 +23,9 @@
  */
 static int compat_window_accepted(const struct mmr_window *cur)
 {
+	/* The child makes no C library calls: its window end comes from here. */
+	unsigned long end = PROBE_START + MMR_WINDOW_MIN_PAGES *
+			    (unsigned long)sysconf(_SC_PAGESIZE);
 	int status;
 	long pid;
 
@@ -36,7 +38,7 @@ static int compat_window_accepted(const struct mmr_window *cur)
 		return 0;
 	if (pid == 0) {
 		long ret = syscall(SYS_prctl, PR_SET_MMAP_RANGE, PROBE_START,
-				   PROBE_END, PR_MMAP_RANGE_COMPAT, 0UL);
+				   end, PR_MMAP_RANGE_COMPAT, 0UL);
 
 		syscall(SYS_exit_group, ret == 0 ? 0 : 1);
 	}

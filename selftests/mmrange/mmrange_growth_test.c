@@ -74,7 +74,7 @@ TEST_F(growth, existing_outside_mappings_untouched)
 /* A window over mappings that already exist places around them. */
 TEST_F(growth, window_over_existing_mappings_avoids_them)
 {
-	unsigned long start = WIN_START, end = start + SZ_16M;
+	unsigned long start = WIN_START, end = start + min_window();
 	unsigned long busy_lo = start + 4 * SZ_1M, busy_len = 8 * SZ_1M;
 	unsigned long pg = self->pg, placed = 0;
 	char *busy;
@@ -224,13 +224,14 @@ static unsigned long raw_brk(unsigned long addr)
 static unsigned long brk_window(struct __test_metadata *_metadata,
 				unsigned long *cur, unsigned long flags)
 {
+	unsigned long size = 64 * SZ_1M > min_window() ? 64 * SZ_1M : min_window();
 	unsigned long start;
 
 	*cur = raw_brk(0);
 	ASSERT_NE(0UL, *cur);
 	start = align_up(*cur, SZ_2M) + SZ_2M;
-	TH_LOG("break %#lx, window [%#lx, %#lx)", *cur, start, start + 64 * SZ_1M);
-	ASSERT_SET(start, start + 64 * SZ_1M, flags);
+	TH_LOG("break %#lx, window [%#lx, %#lx)", *cur, start, start + size);
+	ASSERT_SET(start, start + size, flags);
 	return start;
 }
 
@@ -350,7 +351,7 @@ TEST_F(growth, growsdown_across_compat_window_start_sigsegv)
  */
 TEST_F(growth, placement_at_window_start_next_to_own_mapping)
 {
-	unsigned long pg = self->pg, start = WIN_START, end = start + SZ_16M;
+	unsigned long pg = self->pg, start = WIN_START, end = start + min_window();
 	unsigned long len = 4 * pg, lo, hi;
 	char *below, *busy, *p;
 

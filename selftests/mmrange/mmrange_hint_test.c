@@ -218,7 +218,7 @@ TEST_F(hint, hugetlb_hint_rounded_below_window_placed_inside)
 	for (i = 0; i < n; i++) {
 		hps = sizes[i];
 		start = HUGE_BASE + hps / 2;
-		end = start + (hps > SZ_2M ? 4 * hps : SZ_16M);
+		end = start + (4 * hps > min_window() ? 4 * hps : min_window());
 		assert_huge_hint_fits(_metadata, hps, start, end,
 				      start + self->pg);
 	}
@@ -236,7 +236,7 @@ TEST_F(hint, hugetlb_hint_rounded_above_window_placed_inside)
 	for (i = 0; i < n; i++) {
 		hps = sizes[i];
 		start = HUGE_BASE;
-		end = start + (hps > SZ_2M ? 4 * hps : SZ_16M) + hps / 2;
+		end = start + (4 * hps > min_window() ? 4 * hps : min_window()) + hps / 2;
 		assert_huge_hint_fits(_metadata, hps, start, end,
 				      end - hps - self->pg);
 	}

@@ -7,11 +7,13 @@
 #include "mmrange_test.h"
 
 #include <sys/ipc.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/shm.h>
 
 #define WIN_START	SZ_16G
-#define WIN_END		(SZ_16G + SZ_16M)
+/* The smallest window: 16 MiB with 4 KiB pages, more with larger ones. */
+#define WIN_END		(SZ_16G + min_window())
 
 /*
  * Map the free space of [start, end) with PROT_NONE pieces, 1 MiB and then
@@ -182,7 +184,7 @@ static int above_mmap_base_main(void)
 
 	/* top is mmap_base: the first top-down mapping ends there. */
 	start = align_up(top, SZ_2M) + 64 * SZ_1M;
-	end = start + SZ_16M;
+	end = start + min_window();
 	child_log("mmap area top %#lx, stack at %#lx, window [%#lx, %#lx)",
 		  top, stack_lo, start, end);
 	if (!stack_lo || end + 64 * SZ_1M > stack_lo) {
@@ -218,7 +220,7 @@ TEST(topdown_fallback_confined_above_mmap_base)
 TEST_F(limits, hugetlb_aligned_in_unaligned_window)
 {
 	unsigned long hps = hugetlb_page_size();
-	unsigned long start = WIN_START + SZ_64K, end = start + SZ_16M;
+	unsigned long start = WIN_START + SZ_64K, end = start + min_window();
 	char *p;
 
 	ASSERT_NE(0UL, hps);
@@ -235,14 +237,15 @@ TEST_F(limits, hugetlb_aligned_in_unaligned_window)
 TEST_F(limits, thp_aligned_in_unaligned_window)
 {
 	unsigned long pmd = thp_pmd_size();
-	unsigned long start = WIN_START + SZ_64K, end = start + SZ_16M;
+	unsigned long start = WIN_START + SZ_64K, end = start + (4 * pmd > min_window() ? 4 * pmd : min_window());
 	char *p;
 
 	if (!pmd)
 		TH_LOG("no /sys/kernel/mm/transparent_hugepage: CONFIG_TRANSPARENT_HUGEPAGE=y needed");
 	ASSERT_NE(0UL, pmd);
 	ASSERT_SET(start, end, 0);
-	p = map_anon(0, 2 * pmd, PROT_READ | PROT_WRITE, 0);
+	/* NORESERVE: with 64 KiB pages 2 PMDs are 1 GiB, more than guest RAM. */
+	p = map_anon(0, 2 * pmd, PROT_READ | PROT_WRITE, MAP_NORESERVE);
 	ASSERT_MAPPED(p);
 	ASSERT_INSIDE(p, 2 * pmd, start, end);
 	ASSERT_ALIGNED(p, pmd);
@@ -251,7 +254,7 @@ TEST_F(limits, thp_aligned_in_unaligned_window)
 
 TEST_F(limits, shmat_aligned_in_unaligned_window)
 {
-	unsigned long start = WIN_START + self->pg, end = start + SZ_16M;
+	unsigned long start = WIN_START + self->pg, end = start + min_window();
 	int id = shmget(IPC_PRIVATE, 4 * self->pg, IPC_CREAT | 0600);
 	char *p;
 
@@ -310,6 +313,51 @@ TEST_F(limits, map_above4g_part_above_4g_full_enomem)
 	munmap(fill, SZ_16M);
 }
 
+/*
+ * The legacy (bottom-up) layout: the search starts at the legacy base, far
+ * above the window, which under a window is only a start; MAP_ABOVE4G's
+ * 4 GiB floor must survive that, and so must its room above 4 GiB.
+ */
+static int above4g_legacy_main(void)
+{
+	unsigned long pg = page_size();
+	char *p;
+
+	if (!(personality(0xffffffff) & ADDR_COMPAT_LAYOUT)) {
+		child_log("not running with ADDR_COMPAT_LAYOUT");
+		return 2;
+	}
+	if (mmr_set(2 * SZ_1G, SZ_4G + SZ_16M, 0)) {
+		child_log("PR_SET_MMAP_RANGE: %s", strerror(errno));
+		return 3;
+	}
+	p = map_anon(0, pg, PROT_READ, MAP_ABOVE4G);
+	if (p == MAP_FAILED || !range_inside((unsigned long)p, pg, SZ_4G, SZ_4G + SZ_16M)) {
+		child_log("MAP_ABOVE4G: %p (%s), want [4 GiB, 4 GiB + 16 MiB)", p,
+			  p == MAP_FAILED ? strerror(errno) : "outside");
+		return 4;
+	}
+	p = map_anon(0, pg, PROT_READ, 0);
+	if (p == MAP_FAILED || !range_inside((unsigned long)p, pg, 2 * SZ_1G, SZ_4G + SZ_16M)) {
+		child_log("mmap: %p (%s)", p, p == MAP_FAILED ? strerror(errno) : "outside");
+		return 5;
+	}
+	return 0;
+}
+
+static void legacy_layout(void)
+{
+	personality(ADDR_COMPAT_LAYOUT);
+}
+
+TEST(map_above4g_legacy_layout_lands_above_4g)
+{
+	static const char *const args[] = { "above4g-legacy", NULL };
+	char out[64];
+
+	ASSERT_EQ(0, run_self(args, legacy_layout, out, sizeof(out)));
+}
+
 TEST_F(limits, map_32bit_keeps_1g_floor)
 {
 	unsigned long start;
@@ -339,5 +387,9 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "above-mmap-base"))
 		return above_mmap_base_main();
+#ifdef __x86_64__
+	if (argc > 1 && !strcmp(argv[1], "above4g-legacy"))
+		return above4g_legacy_main();
+#endif
 	return test_harness_run(argc, argv);
 }

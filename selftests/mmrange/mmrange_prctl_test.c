@@ -68,8 +68,49 @@ TEST_F(window, clear_without_window_succeeds)
 
 TEST_F(window, min_size_accepted)
 {
-	ASSERT_SET(WIN_START, WIN_START + PR_MMAP_RANGE_MIN_SIZE, 0);
-	ASSERT_WINDOW(WIN_START, WIN_START + PR_MMAP_RANGE_MIN_SIZE, 0);
+	ASSERT_SET(WIN_START, WIN_START + min_window(), 0);
+	ASSERT_WINDOW(WIN_START, WIN_START + min_window(), 0);
+}
+
+/* The minimum is a number of pages: 4096 of them, whatever their size. */
+TEST_F(window, min_size_is_4096_pages)
+{
+	ASSERT_ERRNO(EINVAL, mmr_set(WIN_START, WIN_START + 4095 * page_size(), 0));
+	ASSERT_SET(WIN_START, WIN_START + 4096 * page_size(), 0);
+}
+
+/*
+ * The highest window ends at the default mmap window (2^47 on x86-64, 2^48
+ * on arm64): above it only mmap() hints place, so io_setup(), shmat() or
+ * mmap(NULL) could never use it.  With 5-level paging or 52-bit VA,
+ * TASK_SIZE is higher; such windows are refused all the same.
+ */
+TEST_F(window, window_up_to_default_map_window_accepted)
+{
+	unsigned long top = default_map_end();
+
+	ASSERT_SET(top - min_window(), top, 0);
+	ASSERT_WINDOW(top - min_window(), top, 0);
+}
+
+TEST_F(window, window_above_default_map_window_einval)
+{
+	unsigned long top = default_map_end(), pg = page_size();
+	unsigned long above = align_up(top + 1, SZ_1G);
+	void *p;
+
+	/* Says which kind of guest this is: a hint above the window works? */
+	p = mmap((void *)(1UL << 50), pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_MAPPED(p);
+	TH_LOG("hint 2^50 -> %p: TASK_SIZE %s the default mmap window %#lx", p,
+	       (unsigned long)p > top ? "lies above" : "is", top);
+	munmap(p, pg);
+	ASSERT_ERRNO(EINVAL, mmr_set(top, top + min_window(), 0));
+	ASSERT_ERRNO(EINVAL, mmr_set(above, above + SZ_1G, 0));
+	ASSERT_ERRNO(EINVAL, mmr_set(top - min_window(), top + pg, 0));
+	/* Straddling it: the upper half could never be used. */
+	ASSERT_ERRNO(EINVAL, mmr_set(top - SZ_1G, top + SZ_1G, 0));
+	ASSERT_WINDOW(0, 0, 0);
 }
 
 /* The translator's window: [max(mmap_min_addr, 64 KiB), 4 GiB). */
@@ -144,7 +185,8 @@ TEST_F(window, get_short_size_einval)
 
 TEST_F(window, get_oversize_einval)
 {
-	static const unsigned long sizes[] = { 4097, 8192, 1UL << 20, ~0UL };
+	/* More than a page, whatever the page size. */
+	const unsigned long sizes[] = { page_size() + 1, 2 * page_size(), 1UL << 20, ~0UL };
 	struct prctl_mmap_range r;
 	size_t i;
 
@@ -216,8 +258,9 @@ static size_t bad_sets(struct bad_set *t, unsigned long min_addr)
 	    0, 0);
 	BAD("start in the top page, end wrapped", ~0UL & ~(pg - 1), SZ_16M,
 	    0, 0);
-	BAD("one page below the minimum size", s,
-	    s + PR_MMAP_RANGE_MIN_SIZE - pg, 0, 0);
+	BAD("one page below the minimum size", s, s + min_window() - pg, 0, 0);
+	BAD("end above the default mmap window", s, default_map_end() + SZ_1G,
+	    0, 0);
 	BAD("one page", s, s + pg, 0, 0);
 	BAD("unknown flag 1 << 2", s, e, 1UL << 2, 0);
 	BAD("unknown flag 1 << 63", s, e, 1UL << 63, 0);
@@ -424,10 +467,10 @@ TEST_F(window, status_shows_window_in_lower_hex)
 {
 	char buf[128];
 
-	/* Hex letters in both bounds: lower case, no 0x. */
-	ASSERT_SET(0xabc000000UL, 0xabd000000UL, 0);
+	/* Hex letters in both bounds: lower case, no 0x (256 MiB: any page size). */
+	ASSERT_SET(0xabc000000UL, 0xacc000000UL, 0);
 	ASSERT_EQ(0, proc_mmap_range(0, buf, sizeof(buf)));
-	ASSERT_STREQ("abc000000-abd000000 0", buf);
+	ASSERT_STREQ("abc000000-acc000000 0", buf);
 }
 
 TEST(status_shows_lock_flag)

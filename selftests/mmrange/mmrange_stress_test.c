@@ -916,9 +916,10 @@ TEST_F_TIMEOUT(stress, fork_exec_storm, STRESS_TIMEOUT_S)
  * honour a hint the map says fits.
  */
 #define FRAG_START		0x50000000UL
-#define FRAG_SIZE		(64 * SZ_1M)
+/* 16384 pages: 64 MiB with 4 KiB pages, 1 GiB with 64 KiB pages */
+#define FRAG_MAX_PAGES		16384UL
+#define FRAG_SIZE		(FRAG_MAX_PAGES * page_size())
 #define FRAG_END		(FRAG_START + FRAG_SIZE)
-#define FRAG_MAX_PAGES		(FRAG_SIZE / 4096)
 #define FRAG_MAX_REQ		10	/* pages; holes are 1..8 */
 #define FRAG_CHURN		2000	/* calls per round before exhausting */
 
@@ -1367,7 +1368,7 @@ TEST_F_TIMEOUT(stress, shmat_races_shmdt_and_mmap, STRESS_TIMEOUT_S)
  * In the middle it may grow in place once Y is gone.
  */
 #define EDGE_W_START		SZ_16G
-#define EDGE_W_END		(SZ_16G + 64 * SZ_1M)
+#define EDGE_W_END		(SZ_16G + (64 * SZ_1M > min_window() ? 64 * SZ_1M : min_window()))
 
 enum edge_case { EDGE_TOP, EDGE_BOTTOM, EDGE_MIDDLE, EDGE_CASES };
 
@@ -1539,6 +1540,9 @@ TEST_F_TIMEOUT(stress, fork_copies_a_consistent_window, STRESS_TIMEOUT_S)
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_MAPPED(report);
 	ASSERT_EQ(0, pthread_create(&setter, NULL, fork_window_setter, NULL));
+	/* Before the first set there is no window, which is neither A nor B. */
+	while (!atomic_load(&forkrace.sets) && !atomic_load(&forkrace.err))
+		sched_yield();
 	t0 = now_ms();
 	deadline = t0 + self->secs * 1000UL;
 	while (now_ms() < deadline && !atomic_load(&forkrace.err)) {

@@ -58,6 +58,31 @@ static inline unsigned long align_up(unsigned long x, unsigned long a)
 	return (x + a - 1) & ~(a - 1);
 }
 
+/*
+ * The smallest window the kernel accepts: PR_MMAP_RANGE_MIN_PAGES pages,
+ * 16 MiB with 4 KiB pages, 64 MiB with 16 KiB, 256 MiB with 64 KiB.
+ */
+static inline unsigned long min_window(void)
+{
+	return PR_MMAP_RANGE_MIN_PAGES * page_size();
+}
+
+/*
+ * The highest end a window may have: the end of the default mmap window
+ * (DEFAULT_MAP_WINDOW), whatever the paging levels or VA bits.  arm64: the
+ * 48- and 52-bit VA configurations the tests run on.
+ */
+static inline unsigned long default_map_end(void)
+{
+#if defined(__x86_64__)
+	return (1UL << 47) - page_size();
+#elif defined(__aarch64__)
+	return 1UL << 48;
+#else
+	return 0xffffe000UL;	/* an i386 process on x86_64: IA32_PAGE_OFFSET */
+#endif
+}
+
 static inline int mmr_set(unsigned long start, unsigned long end,
 			  unsigned long flags)
 {

@@ -33,9 +33,12 @@
 # define PR_MMAP_RANGE_LOCK		(1UL << 1)
 #endif
 
-/* The smallest window PR_SET_MMAP_RANGE accepts (16 MiB). */
-#ifndef PR_MMAP_RANGE_MIN_SIZE
-# define PR_MMAP_RANGE_MIN_SIZE		(16UL << 20)
+/*
+ * The smallest window PR_SET_MMAP_RANGE accepts, in pages: 16 MiB with
+ * 4 KiB pages, 64 MiB with 16 KiB, 256 MiB with 64 KiB.
+ */
+#ifndef PR_MMAP_RANGE_MIN_PAGES
+# define PR_MMAP_RANGE_MIN_PAGES	4096
 #endif
 
 /*
