@@ -161,16 +161,8 @@ TEST_F(growth, mremap_grow_up_to_window_end_in_place)
 
 TEST_F(growth, mremap_grow_into_window_from_below_enomem)
 {
-	unsigned long pg = self->pg, addr = WIN_START - 2 * pg;
-	char *p;
-
 	ASSERT_SET(WIN_START, WIN_END, 0);
-	p = map_fixed(addr, 2 * pg, PROT_READ | PROT_WRITE);
-	ASSERT_MAPPED(p);
-	errno = 0;
-	ASSERT_EQ(MAP_FAILED, mremap((void *)addr, 2 * pg, 4 * pg, 0));
-	ASSERT_EQ(ENOMEM, errno);
-	munmap(p, 2 * pg);
+	ASSERT_GROW_IN_PLACE_ENOMEM(WIN_START - 2 * self->pg);
 }
 
 TEST_F(growth, mremap_grow_into_window_from_below_maymove_moves_inside)
@@ -297,30 +289,14 @@ TEST_F(growth, growsdown_inside_window_grows)
  */
 TEST_F(growth, mremap_grow_across_compat_window_end_enomem)
 {
-	unsigned long pg = self->pg, addr = WIN_END - 2 * pg;
-	char *p;
-
 	ASSERT_SET(WIN_START, WIN_END, PR_MMAP_RANGE_COMPAT);
-	p = map_fixed(addr, 2 * pg, PROT_READ | PROT_WRITE);
-	ASSERT_MAPPED(p);
-	errno = 0;
-	ASSERT_EQ(MAP_FAILED, mremap((void *)addr, 2 * pg, 4 * pg, 0));
-	ASSERT_EQ(ENOMEM, errno);
-	munmap(p, 2 * pg);
+	ASSERT_GROW_IN_PLACE_ENOMEM(WIN_END - 2 * self->pg);
 }
 
 TEST_F(growth, mremap_grow_into_compat_window_from_below_enomem)
 {
-	unsigned long pg = self->pg, addr = WIN_START - 2 * pg;
-	char *p;
-
 	ASSERT_SET(WIN_START, WIN_END, PR_MMAP_RANGE_COMPAT);
-	p = map_fixed(addr, 2 * pg, PROT_READ | PROT_WRITE);
-	ASSERT_MAPPED(p);
-	errno = 0;
-	ASSERT_EQ(MAP_FAILED, mremap((void *)addr, 2 * pg, 4 * pg, 0));
-	ASSERT_EQ(ENOMEM, errno);
-	munmap(p, 2 * pg);
+	ASSERT_GROW_IN_PLACE_ENOMEM(WIN_START - 2 * self->pg);
 }
 
 TEST_F(growth, brk_grow_across_compat_window_start_fails)

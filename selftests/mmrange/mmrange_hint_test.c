@@ -206,10 +206,16 @@ static void assert_huge_hint_fits(struct __test_metadata *_metadata,
 	mmr_clear();
 }
 
-/* The window starts half a huge page in; rounding down leaves it. */
-TEST_F(hint, hugetlb_hint_rounded_below_window_placed_inside)
+/*
+ * For each hugetlb size: a window that starts half a huge page in, with a
+ * hint just inside its start, which rounding down takes below it (@below);
+ * or one that ends half a huge page past one, with a hint just fitting at
+ * its end, which rounding up takes above it.
+ */
+static void assert_rounded_hints_fit(struct __test_metadata *_metadata,
+				     bool below)
 {
-	unsigned long sizes[8], hps, start, end;
+	unsigned long sizes[8], hps, size, start, end, pg = page_size();
 	int i, n = hugetlb_sizes(sizes, 8);
 
 	ASSERT_HUGEPAGES_RESERVED();
@@ -217,29 +223,22 @@ TEST_F(hint, hugetlb_hint_rounded_below_window_placed_inside)
 	mmr_clear();
 	for (i = 0; i < n; i++) {
 		hps = sizes[i];
-		start = HUGE_BASE + hps / 2;
-		end = start + (4 * hps > min_window() ? 4 * hps : min_window());
+		size = 4 * hps > min_window() ? 4 * hps : min_window();
+		start = below ? HUGE_BASE + hps / 2 : HUGE_BASE;
+		end = below ? start + size : start + size + hps / 2;
 		assert_huge_hint_fits(_metadata, hps, start, end,
-				      start + self->pg);
+				      below ? start + pg : end - hps - pg);
 	}
 }
 
-/* The window ends half a huge page past one; rounding up leaves it. */
+TEST_F(hint, hugetlb_hint_rounded_below_window_placed_inside)
+{
+	assert_rounded_hints_fit(_metadata, true);
+}
+
 TEST_F(hint, hugetlb_hint_rounded_above_window_placed_inside)
 {
-	unsigned long sizes[8], hps, start, end;
-	int i, n = hugetlb_sizes(sizes, 8);
-
-	ASSERT_HUGEPAGES_RESERVED();
-	ASSERT_GT(n, 0);
-	mmr_clear();
-	for (i = 0; i < n; i++) {
-		hps = sizes[i];
-		start = HUGE_BASE;
-		end = start + (4 * hps > min_window() ? 4 * hps : min_window()) + hps / 2;
-		assert_huge_hint_fits(_metadata, hps, start, end,
-				      end - hps - self->pg);
-	}
+	assert_rounded_hints_fit(_metadata, false);
 }
 
 /* MREMAP_FIXED moves a mapping out of the window, below or above it. */

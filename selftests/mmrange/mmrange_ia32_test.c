@@ -39,14 +39,7 @@ TEST_F(ia32, compat_window_confines_mmap)
 
 TEST_F(ia32, compat_window_mremap_grow_across_end_enomem)
 {
-	unsigned long pg = self->pg, addr = WIN_END - 2 * pg;
-	char *p = map_fixed(addr, 2 * pg, PROT_READ | PROT_WRITE);
-
-	ASSERT_MAPPED(p);
-	errno = 0;
-	ASSERT_EQ(MAP_FAILED, mremap((void *)addr, 2 * pg, 4 * pg, 0));
-	ASSERT_EQ(ENOMEM, errno);
-	munmap(p, 2 * pg);
+	ASSERT_GROW_IN_PLACE_ENOMEM(WIN_END - 2 * self->pg);
 }
 
 /* Stack growth from a page fault: no syscall, so no compat syscall either. */

@@ -501,36 +501,55 @@ TEST_F(window, status_after_clear_shows_zero)
 	ASSERT_STREQ("0-0 0", buf);
 }
 
-TEST_F(window, status_of_other_process_shows_its_window)
+/*
+ * Fork a child that sets the window [16 GiB, 17 GiB) and waits until *done
+ * is closed; returns its pid once the window is set, or -1.
+ */
+static pid_t child_with_window(int *done)
 {
-	int ready[2], done[2];
-	char buf[128], c = 0;
+	int ready[2], wait_fd[2];
+	char c = 0;
 	pid_t pid;
 
-	ASSERT_EQ(0, pipe(ready));
-	ASSERT_EQ(0, pipe(done));
+	if (pipe(ready) || pipe(wait_fd))
+		return -1;
 	pid = fork();
-	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		close(ready[0]);
-		close(done[1]);
+		close(wait_fd[1]);
 		c = mmr_set(SZ_16G, SZ_16G + SZ_1G, 0) ? 'E' : 'S';
 		if (c == 'E')
 			child_log("PR_SET_MMAP_RANGE: %s", strerror(errno));
-		if (write(ready[1], &c, 1) != 1 || read(done[0], &c, 1) < 0)
+		if (write(ready[1], &c, 1) != 1 || read(wait_fd[0], &c, 1) < 0)
 			_exit(1);
 		_exit(0);
 	}
 	close(ready[1]);
-	close(done[0]);
-	ASSERT_EQ(1, read(ready[0], &c, 1));
-	ASSERT_EQ('S', c);
+	close(wait_fd[0]);
+	if (pid < 0 || read(ready[0], &c, 1) != 1 || c != 'S') {
+		close(wait_fd[1]);
+		if (pid > 0)
+			wait_child(pid);
+		pid = -1;
+	}
+	close(ready[0]);
+	*done = wait_fd[1];
+	return pid;
+}
+
+TEST_F(window, status_of_other_process_shows_its_window)
+{
+	char buf[128];
+	int done;
+	pid_t pid = child_with_window(&done);
+
+	ASSERT_GT(pid, 0);
 	ASSERT_EQ(0, proc_mmap_range(pid, buf, sizeof(buf)));
 	EXPECT_STREQ("400000000-440000000 0", buf);
 	/* The child's window is its own. */
 	ASSERT_EQ(0, proc_mmap_range(0, buf, sizeof(buf)));
 	EXPECT_STREQ("0-0 0", buf);
-	close(done[1]);
+	close(done);
 	ASSERT_EQ(0, wait_child(pid));
 }
 
@@ -541,29 +560,15 @@ TEST_F(window, status_of_other_process_shows_its_window)
  */
 TEST_F(window, status_hides_window_from_other_user)
 {
-	int ready[2], done[2];
-	char buf[128], c = 0;
+	char buf[128];
 	pid_t pid, observer;
+	int done;
 
 	if (geteuid() != 0)
 		TH_LOG("needs root to create a target of another user");
 	ASSERT_EQ(0, geteuid());
-	ASSERT_EQ(0, pipe(ready));
-	ASSERT_EQ(0, pipe(done));
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		close(ready[0]);
-		close(done[1]);
-		c = mmr_set(SZ_16G, SZ_16G + SZ_1G, 0) ? 'E' : 'S';
-		if (write(ready[1], &c, 1) != 1 || read(done[0], &c, 1) < 0)
-			_exit(1);
-		_exit(0);
-	}
-	close(ready[1]);
-	close(done[0]);
-	ASSERT_EQ(1, read(ready[0], &c, 1));
-	ASSERT_EQ('S', c);
+	pid = child_with_window(&done);
+	ASSERT_GT(pid, 0);
 	/* Its owner sees the line. */
 	ASSERT_EQ(0, proc_mmap_range(pid, buf, sizeof(buf)));
 	EXPECT_STREQ("400000000-440000000 0", buf);
@@ -603,7 +608,7 @@ TEST_F(window, status_hides_window_from_other_user)
 		_exit(0);
 	}
 	EXPECT_EQ(0, wait_child(observer));
-	close(done[1]);
+	close(done);
 	ASSERT_EQ(0, wait_child(pid));
 }
 

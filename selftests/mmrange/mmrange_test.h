@@ -431,6 +431,25 @@ static inline int touch_below_growsdown(unsigned long addr, unsigned long pages)
 	return pid < 0 ? -1 : wait_child(pid);
 }
 
+/*
+ * Map two pages at @addr with MAP_FIXED_NOREPLACE: growing them to four in
+ * place (mremap without MREMAP_MAYMOVE) must fail with ENOMEM.  Unmaps them.
+ */
+#define ASSERT_GROW_IN_PLACE_ENOMEM(_addr) do {					\
+	unsigned long __a = (_addr), __pg = page_size();			\
+	char *__p = map_fixed(__a, 2 * __pg, PROT_READ | PROT_WRITE);		\
+	void *__q;								\
+										\
+	ASSERT_NE(MAP_FAILED, (void *)__p);					\
+	errno = 0;								\
+	__q = mremap((void *)__a, 2 * __pg, 4 * __pg, 0);			\
+	munmap(__p, 2 * __pg);							\
+	if (__q != MAP_FAILED)							\
+		munmap(__q, 4 * __pg);						\
+	ASSERT_EQ(MAP_FAILED, __q);						\
+	ASSERT_EQ(ENOMEM, errno);						\
+} while (0)
+
 /* ASSERT_* variants that print addresses in hex, for diagnosis in a guest. */
 #define ASSERT_INSIDE(_addr, _len, _start, _end) do {				\
 	unsigned long __a = (unsigned long)(_addr), __l = (_len);			\
