@@ -216,7 +216,7 @@ static unsigned long raw_brk(unsigned long addr)
 static unsigned long brk_window(struct __test_metadata *_metadata,
 				unsigned long *cur, unsigned long flags)
 {
-	unsigned long size = 64 * SZ_1M > min_window() ? 64 * SZ_1M : min_window();
+	unsigned long size = window_size(64 * SZ_1M);
 	unsigned long start;
 
 	*cur = raw_brk(0);

@@ -223,7 +223,7 @@ static void assert_rounded_hints_fit(struct __test_metadata *_metadata,
 	mmr_clear();
 	for (i = 0; i < n; i++) {
 		hps = sizes[i];
-		size = 4 * hps > min_window() ? 4 * hps : min_window();
+		size = window_size(4 * hps);
 		start = below ? HUGE_BASE + hps / 2 : HUGE_BASE;
 		end = below ? start + size : start + size + hps / 2;
 		assert_huge_hint_fits(_metadata, hps, start, end,

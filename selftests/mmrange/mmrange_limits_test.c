@@ -237,7 +237,7 @@ TEST_F(limits, hugetlb_aligned_in_unaligned_window)
 TEST_F(limits, thp_aligned_in_unaligned_window)
 {
 	unsigned long pmd = thp_pmd_size();
-	unsigned long start = WIN_START + SZ_64K, end = start + (4 * pmd > min_window() ? 4 * pmd : min_window());
+	unsigned long start = WIN_START + SZ_64K, end = start + window_size(4 * pmd);
 	char *p;
 
 	if (!pmd)

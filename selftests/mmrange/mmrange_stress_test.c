@@ -1368,7 +1368,7 @@ TEST_F_TIMEOUT(stress, shmat_races_shmdt_and_mmap, STRESS_TIMEOUT_S)
  * In the middle it may grow in place once Y is gone.
  */
 #define EDGE_W_START		SZ_16G
-#define EDGE_W_END		(SZ_16G + (64 * SZ_1M > min_window() ? 64 * SZ_1M : min_window()))
+#define EDGE_W_END		(SZ_16G + window_size(64 * SZ_1M))
 
 enum edge_case { EDGE_TOP, EDGE_BOTTOM, EDGE_MIDDLE, EDGE_CASES };
 

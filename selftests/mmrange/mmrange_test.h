@@ -67,6 +67,12 @@ static inline unsigned long min_window(void)
 	return PR_MMAP_RANGE_MIN_PAGES * page_size();
 }
 
+/* A window size of @size bytes, or the smallest window if that is larger. */
+static inline unsigned long window_size(unsigned long size)
+{
+	return size > min_window() ? size : min_window();
+}
+
 /*
  * The highest end a window may have: the end of the default mmap window
  * (DEFAULT_MAP_WINDOW), whatever the paging levels or VA bits.  arm64: the
