@@ -7,13 +7,14 @@
 #   make check-x86_64 | check-arm64                      one arch
 #   make deps | tree | kernel-ARCH | selftests-ARCH | initramfs-ARCH | boot-ARCH | clean
 #   make lint | check-kunit                            part of check
-#   make check-debug                                   the tests on KASAN/lockdep kernels
+#   make check-debug                                   the tests and fuzzers on KASAN/lockdep kernels, check-mm
 #   make check-matrix                                  the tests on 16K/64K-page arm64, 4-level x86_64
+#   make check-mm                                      the kernel's mm selftests, patched vs unpatched
 #   make demo | bench                                  not part of check
 #
 # Knobs: EXTRA_TESTS (C sources, built for both arches, or static ELF binaries,
 # used for the arch they are built for), GUEST_TIMEOUT (s, default 900),
-# PREBUILT_TESTS=DIR (use DIR/ARCH/* instead of building selftests/),
+# PREBUILT_TESTS=DIR (DIR/ARCH/* in /tests instead of the mmrange kselftests),
 # KCONFIG_EXTRA, APPEND_EXTRA, QEMU_EXTRA, MMRANGE_KVM (see the scripts).
 
 SHELL := /bin/bash
@@ -27,11 +28,15 @@ PATCHES := $(wildcard kernel-patch/[0-9][0-9][0-9][0-9]-*.patch)
 
 KERNEL_x86_64 := $(B)/x86_64/kernel/arch/x86/boot/bzImage
 KERNEL_arm64 := $(B)/arm64/kernel/arch/arm64/boot/Image
-testdir = $(if $(PREBUILT_TESTS),$(abspath $(PREBUILT_TESTS))/$(1),$(B)/$(1)/selftests)
+testdir = $(if $(PREBUILT_TESTS),$(abspath $(PREBUILT_TESTS))/$(1),$(B)/$(1)/no-tests)
+# what a guest needs to run kselftests: run_kselftest.sh's timeout, the install
+kselftest_files = file:/bin/timeout=selftests/kselftest-timeout tree:/kselftest=$(1)
+kselftests = $(if $(PREBUILT_TESTS),,$(call kselftest_files,$(B)/$(1)/kselftest))
 log = $(B)/$(1)/guest.log
 LOGS := $(foreach a,$(ARCHES),$(call log,$(a)))
 
 per_arch = $(foreach a,$(ARCHES),$(1)-$(a))
+.PHONY: $(call per_arch,fuzz-root)
 .PHONY: all deps tree check check-debug check-matrix check-kunit clean lint libmmrange-host $(foreach t,kernel kernel-debug selftests extra testdrv testdrv-debug libtests initramfs initramfs-debug boot check,$(call per_arch,$(t)))
 
 all: check
@@ -45,14 +50,18 @@ tree: $(PATCHES)
 $(call per_arch,kernel): kernel-%: tree
 	@$(STAGE) kernel-$* kernel-patch/build-kernel $*
 
-$(call per_arch,selftests): selftests-%: tree
+# The series' kselftests (tools/testing/selftests/mmrange of the tree, from
+# selftests/mmrange/), built by the kernel's kselftest machinery and run in
+# the guest by its run_kselftest.sh; PREBUILT_TESTS puts other programs in
+# /tests instead.
+$(call per_arch,selftests): selftests-%: kernel-%
 ifeq ($(PREBUILT_TESTS),)
-	@$(STAGE) selftests-$* $(MAKE) --no-print-directory -C selftests ARCH=$* O=$(B)/$*/selftests
+	@$(STAGE) selftests-$* selftests/build-kselftests $* $(B)/$*/kernel $(B)/$*/kselftest mmrange
 else
 	@echo "selftests-$*: using prebuilt tests in $(call testdir,$*)"
 endif
 
-$(call per_arch,extra): extra-%: tree
+$(call per_arch,extra): extra-%: selftests-%
 	@$(STAGE) extra-tests-$* scripts/extra-tests $* $(B)/$*/extra-tests $(EXTRA_TESTS)
 
 # The test driver modules (selftests/testdrv), built out of tree against the
@@ -91,8 +100,9 @@ libmmrange-host: tree
 		O=$(B)/host/libmmrange HOST_LOG=$(HOST_LOG) check
 
 $(call per_arch,initramfs): initramfs-%: selftests-% extra-% testdrv-% libtests-%
+	@mkdir -p $(B)/$*/no-tests
 	@$(STAGE) initramfs-$* selftests/make-initramfs $* $(B)/$*/initramfs.cpio.gz \
-		$(call testdir,$*) $(TESTDRV_MODS:%=$(B)/$*/testdrv/%) \
+		$(call testdir,$*) $(call kselftests,$*) $(TESTDRV_MODS:%=$(B)/$*/testdrv/%) \
 		$$(find $(B)/$*/extra-tests $(B)/$*/libmmrange/guest -type f | sort)
 
 # boot-ARCH only boots what is already built (check-ARCH builds first)
@@ -126,8 +136,13 @@ check: deps
 # make check-debug: the same tests on debug kernels (KASAN, lockdep,
 # DEBUG_VM, maple tree and list checks, configs/debug.config); run-guest fails
 # a boot on any KASAN report, lockdep splat, WARNING or BUG in the log.  The
-# stress tests run 60 s each there (mmrange.stress=60), 5 s in make check.
+# stress tests run 60 s each there (mmrange.stress=60), 5 s in make check;
+# the fuzzers (trinity, stress-ng under a window) run only there.  Then it
+# runs make check-mm (the kernel's mm selftests, patched vs unpatched),
+# unless CHECK_MM=0.
 DEBUG_FRAG := kernel-patch/configs/debug.config
+# The fuzzers (selftests/fuzz/fuzz-mm) run FUZZ_SECONDS each, three of them.
+FUZZ_SECONDS ?= 120
 KERNEL_DEBUG_x86_64 := $(B)/x86_64/kernel-debug/arch/x86/boot/bzImage
 KERNEL_DEBUG_arm64 := $(B)/arm64/kernel-debug/arch/arm64/boot/Image
 DEBUG_LOGS := $(foreach a,$(ARCHES),$(B)/$(a)/guest-debug.log)
@@ -142,9 +157,15 @@ $(call per_arch,testdrv-debug): testdrv-debug-%: kernel-debug-%
 	@$(STAGE) testdrv-debug-$* $(MAKE) -s --no-print-directory -C $(B)/linux \
 		O=$(B)/$*/kernel-debug $(KMAKE_$*) M=$(B)/$*/testdrv-debug modules
 
-$(call per_arch,initramfs-debug): initramfs-debug-%: selftests-% extra-% testdrv-debug-% libtests-%
+# The fuzzers (selftests/fuzz): trinity and stress-ng with their libraries
+$(call per_arch,fuzz-root): fuzz-root-%: deps
+	@$(STAGE) fuzz-root-$* selftests/fuzz/make-fuzz-root $* $(B)/$*/fuzz-root
+
+$(call per_arch,initramfs-debug): initramfs-debug-%: selftests-% extra-% testdrv-debug-% libtests-% fuzz-root-%
+	@mkdir -p $(B)/$*/no-tests
 	@$(STAGE) initramfs-debug-$* selftests/make-initramfs $* $(B)/$*/initramfs-debug.cpio.gz \
-		$(call testdir,$*) $(TESTDRV_MODS:%=$(B)/$*/testdrv-debug/%) \
+		$(call testdir,$*) $(call kselftests,$*) $(TESTDRV_MODS:%=$(B)/$*/testdrv-debug/%) \
+		tree:/fuzz=$(B)/$*/fuzz-root selftests/fuzz/fuzz-mm \
 		$$(find $(B)/$*/extra-tests $(B)/$*/libmmrange/guest -type f | sort)
 
 check-debug: deps
@@ -153,12 +174,14 @@ check-debug: deps
 	+@rc=0; \
 	for a in $(ARCHES); do \
 		k=$$(case $$a in x86_64) echo $(KERNEL_DEBUG_x86_64);; arm64) echo $(KERNEL_DEBUG_arm64);; esac); \
-		APPEND_EXTRA="mmrange.timeout=1800 mmrange.stress=60 $(APPEND_EXTRA)" $(STAGE) boot-debug-$$a \
+		MMRANGE_MEM=2048 APPEND_EXTRA="mmrange.timeout=1800 mmrange.stress=60 mmrange.fuzz=$(FUZZ_SECONDS) $(APPEND_EXTRA)" \
+			$(STAGE) boot-debug-$$a \
 			selftests/run-guest $$a $$k $(B)/$$a/initramfs-debug.cpio.gz \
 			$(B)/$$a/guest-debug.log 3600 || rc=1; \
 	done; \
 	echo "==> summary (debug kernels)"; \
 	selftests/tap-summary $(DEBUG_LOGS) || rc=1; \
+	[ "$(CHECK_MM)" = 0 ] || $(MAKE) --no-print-directory check-mm || rc=1; \
 	exit $$rc
 
 # make check-matrix: the same tests on the other kernels distributions ship:
@@ -183,8 +206,9 @@ $(foreach v,$(MATRIX),testdrv-arm64-$(v)): testdrv-arm64-%: kernel-arm64-%
 		O=$(B)/arm64/kernel-$* $(KMAKE_arm64) M=$(B)/arm64/testdrv-$* modules
 
 $(foreach v,$(MATRIX),initramfs-arm64-$(v)): initramfs-arm64-%: selftests-arm64 extra-arm64 testdrv-arm64-% libtests-arm64
+	@mkdir -p $(B)/arm64/no-tests
 	@$(STAGE) initramfs-arm64-$* selftests/make-initramfs arm64 $(B)/arm64/initramfs-$*.cpio.gz \
-		$(call testdir,arm64) $(TESTDRV_MODS:%=$(B)/arm64/testdrv-$*/%) \
+		$(call testdir,arm64) $(call kselftests,arm64) $(TESTDRV_MODS:%=$(B)/arm64/testdrv-$*/%) \
 		$$(find $(B)/arm64/extra-tests $(B)/arm64/libmmrange/guest -type f | sort)
 
 check-matrix: deps
@@ -202,6 +226,60 @@ check-matrix: deps
 	selftests/tap-summary $(MATRIX_LOGS) | tee $(B)/check-matrix-summary.txt; \
 	[ $${PIPESTATUS[0]} -eq 0 ] || rc=1; \
 	exit $$rc
+
+# make check-mm: the kernel's own mm selftests (tools/testing/selftests/mm
+# of the tree, built static by selftests/build-kselftests and
+# run by its run_kselftest.sh) in a guest of the patched kernel and in a
+# guest of the unpatched base tree (kernel-patch/build-base-kernel, same
+# config); the patched guest runs them again under a window set before
+# main() below 4 GiB and far from the default layout (impose_window.c).
+# compare-mm-results fails on any per-test difference that
+# selftests/upstream-mm/expected-differences does not explain, and on any
+# mapping found outside an imposed window.
+MM_TABLE := selftests/upstream-mm/expected-differences
+MM_GUEST_TIMEOUT ?= 5400
+# 3 GiB: virtual_address_range's page tables (800 MiB on arm64) and
+# mremap_test's 2 GiB moves do not fit in the 1 GiB of the other guests
+MM_GUEST_MEM ?= 3072
+BASH_STATIC_x86_64 := /bin/bash-static
+BASH_STATIC_arm64 := $(B)/deps/arm64-root/bin/bash-static
+KERNEL_BASE_x86_64 := $(B)/x86_64/kernel-base/arch/x86/boot/bzImage
+KERNEL_BASE_arm64 := $(B)/arm64/kernel-base/arch/arm64/boot/Image
+MM_LOGS := $(foreach a,$(ARCHES),$(B)/$(a)/guest-mm.log $(B)/$(a)/guest-mm-base.log)
+.PHONY: check-mm $(foreach t,kernel-base mm-selftests initramfs-mm check-mm,$(call per_arch,$(t)))
+
+$(call per_arch,kernel-base): kernel-base-%: tree
+	@$(STAGE) kernel-base-$* kernel-patch/build-base-kernel $*
+
+$(call per_arch,mm-selftests): mm-selftests-%: kernel-%
+	@$(STAGE) mm-selftests-$* selftests/build-kselftests --impose-window $* \
+		$(B)/$*/kernel $(B)/$*/kselftest-mm mm
+
+$(call per_arch,initramfs-mm): initramfs-mm-%: mm-selftests-%
+	@mkdir -p $(B)/$*/no-tests
+	@$(STAGE) initramfs-mm-$* selftests/make-initramfs $* $(B)/$*/initramfs-mm.cpio.gz \
+		$(B)/$*/no-tests file:/bin/bash=$(BASH_STATIC_$*) \
+		$(call kselftest_files,$(B)/$*/kselftest-mm)
+
+# check-mm-ARCH: boot both guests (even after a failed boot), then compare
+$(call per_arch,check-mm): check-mm-%: deps
+	@rm -f $(B)/$*/guest-mm.log $(B)/$*/guest-mm-base.log $(B)/$*/check-mm-summary.txt
+	+@$(MAKE) --no-print-directory kernel-$* kernel-base-$* initramfs-mm-$*
+	+@rc=0; \
+	MMRANGE_MEM=$(MM_GUEST_MEM) APPEND_EXTRA="mmrange.timeout=3000 mmrange.kselftest=plain,low,high $(APPEND_EXTRA)" \
+		$(STAGE) boot-mm-$* selftests/run-guest $* $(KERNEL_$*) \
+		$(B)/$*/initramfs-mm.cpio.gz $(B)/$*/guest-mm.log $(MM_GUEST_TIMEOUT) >/dev/null || rc=1; \
+	MMRANGE_MEM=$(MM_GUEST_MEM) APPEND_EXTRA="mmrange.timeout=3000 mmrange.kselftest=plain $(APPEND_EXTRA)" \
+		$(STAGE) boot-mm-base-$* selftests/run-guest $* $(KERNEL_BASE_$*) \
+		$(B)/$*/initramfs-mm.cpio.gz $(B)/$*/guest-mm-base.log $(MM_GUEST_TIMEOUT) >/dev/null || rc=1; \
+	echo "==> compare-mm-results $*"; \
+	selftests/upstream-mm/compare-mm-results $(MM_TABLE) $* $(B)/$*/guest-mm.log \
+		$(B)/$*/guest-mm-base.log | tee $(B)/$*/check-mm-summary.txt; \
+	[ $${PIPESTATUS[0]} -eq 0 ] || rc=1; \
+	exit $$rc
+
+check-mm: deps
+	+@rc=0; for a in $(ARCHES); do $(MAKE) --no-print-directory check-mm-$$a || rc=1; done; exit $$rc
 
 clean:
 	rm -rf $(B)

@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-#include <linux/mmrange.h>
+#include <asm/unistd.h>	/* __ARM64_SVC_COMPAT_IMM on arm64 */
 
 #define C32_restart_syscall	0
 #define C32_exit		1

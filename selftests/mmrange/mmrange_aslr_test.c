@@ -63,10 +63,11 @@ static unsigned long probe(struct __test_metadata *_metadata,
 {
 	static const char *const args[] = { "probe", NULL };
 	unsigned long addr = 0;
-	char out[64];
+	char out[64], *end;
 
 	ASSERT_EQ(0, run_self(args, prepare, out, sizeof(out)));
-	ASSERT_EQ(1, sscanf(out, "%lx", &addr));
+	addr = strtoul(out, &end, 16);
+	ASSERT_TRUE(end != out);
 	ASSERT_INSIDE(addr, page_size(), WIN_START, WIN_END);
 	return addr;
 }
@@ -299,6 +300,8 @@ FIXTURE_TEARDOWN(entropy)
 {
 }
 
+#define ENTROPY_FMT	"window %6lu MiB: 2^%.0f offsets, %lu samples, offsets %lu..%lu, %lu collisions (%.0f expected): %.2f bits measured, chi2(15) %.1f"
+
 TEST_F_TIMEOUT(entropy, per_window_size, 900)
 {
 	static const unsigned int size_shift[] = { 24, 26, 28, 30, 32, 34, 36 };
@@ -316,7 +319,7 @@ TEST_F_TIMEOUT(entropy, per_window_size, 900)
 	assert_aslr_on(_metadata);
 	log_rnd_sysctl(_metadata, "mmap_rnd_bits");
 	log_rnd_sysctl(_metadata, "mmap_rnd_compat_bits");
-	for (k = 0; k < sizeof(size_shift) / sizeof(size_shift[0]); k++) {
+	for (k = 0; k < ARRAY_SIZE(size_shift); k++) {
 		unsigned long size = 1UL << size_shift[k], end = WIN_START + size;
 
 		if (size < min_window()) {
@@ -359,9 +362,7 @@ TEST_F_TIMEOUT(entropy, per_window_size, 900)
 		n_exp = (double)n / 16;
 		for (i = 0; i < 16; i++)
 			chi2 += ((double)bucket[i] - n_exp) * ((double)bucket[i] - n_exp) / n_exp;
-		TH_LOG("window %6lu MiB: 2^%.0f offsets, %lu samples, offsets %lu..%lu, "
-		       "%lu collisions (%.0f expected): %.2f bits measured, chi2(15) %.1f",
-		       size >> 20, bits, n, r[0], r[n - 1], coll,
+		TH_LOG(ENTROPY_FMT, size >> 20, bits, n, r[0], r[n - 1], coll,
 		       (double)pairs / (double)offsets, est, chi2);
 		free(r);
 		/* +-1 bit: 256 expected collisions, between 128 and 512 */

@@ -15,6 +15,7 @@
 #include "compat_syscall.h"
 
 #include <sched.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <linux/filter.h>
 #include <linux/futex.h>
@@ -188,7 +189,7 @@ TEST(getdents64_large_directory)
 	seen = calloc(NR_DIR_FILES, 1);
 	ASSERT_NE(NULL, seen);
 	mkdir("/tmp", 01777);
-	strcpy(dir, "/tmp/mmrange-dents.XXXXXX");
+	copy_str(dir, sizeof(dir), "/tmp/mmrange-dents.XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(dir));
 	for (i = 0; i < NR_DIR_FILES; i++) {
 		snprintf(path, sizeof(path), "%s/f%05d", dir, i);
@@ -341,7 +342,7 @@ TEST(fork_child_returns_native)
 }
 
 /* A seccomp filter written for the 32-bit ABI acts on these calls. */
-static volatile sig_atomic_t sigsys_arch, sigsys_nr;
+static atomic_int sigsys_arch, sigsys_nr;
 
 static void on_sigsys(int sig, siginfo_t *si, void *uc)
 {
@@ -366,7 +367,7 @@ static int seccomp_child(void)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
 	};
 	struct sock_fprog prog = {
-		.len = sizeof(insns) / sizeof(insns[0]),
+		.len = ARRAY_SIZE(insns),
 		.filter = insns,
 	};
 	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
@@ -492,7 +493,7 @@ TEST(ptrace_syscall_info)
  * restarted (as a compat read) and returns the data written after the
  * signal; without it, -EINTR.
  */
-static volatile sig_atomic_t usr1_count;
+static atomic_int usr1_count;
 static int usr1_ack_fd = -1;
 
 /* Counts, and tells the parent the signal has been taken. */
@@ -840,7 +841,7 @@ TEST(enosys_list)
 
 	/* clone3's struct clone_args: exit_signal SIGCHLD, nothing else. */
 	((uint64_t *)a)[4] = SIGCHLD;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
 		long ret = compat_syscall(t[i].nr, t[i].a[0], t[i].a[1],
 					  t[i].a[2], t[i].a[3]);
 

@@ -49,8 +49,10 @@ TEST_F(growth, existing_outside_mappings_untouched)
 	chosen = map_anon(0, len, PROT_READ | PROT_WRITE, 0);
 	ASSERT_MAPPED(chosen);
 	ASSERT_FALSE(range_inside((unsigned long)chosen, len, WIN_START, WIN_END));
-	for (i = 0; i < len; i++)
-		fixed[i] = chosen[i] = (char)i;
+	for (i = 0; i < len; i++) {
+		fixed[i] = (char)i;
+		chosen[i] = (char)i;
+	}
 	ASSERT_EQ(0, maps_line((unsigned long)fixed, before[0], sizeof(before[0])));
 	ASSERT_EQ(0, maps_line((unsigned long)chosen, before[1], sizeof(before[1])));
 
@@ -65,7 +67,8 @@ TEST_F(growth, existing_outside_mappings_untouched)
 		ASSERT_EQ((char)i, chosen[i]);
 	}
 	/* They stay usable: written, protected and unmapped as before. */
-	fixed[0] = chosen[0] = 'w';
+	fixed[0] = 'w';
+	chosen[0] = 'w';
 	ASSERT_EQ(0, mprotect(fixed, len, PROT_READ));
 	ASSERT_EQ(0, munmap(fixed, len));
 	ASSERT_EQ(0, munmap(chosen, len));

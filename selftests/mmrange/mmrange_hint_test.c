@@ -283,22 +283,28 @@ FIXTURE_VARIANT(fixed) {
 FIXTURE_VARIANT_ADD(fixed, below) {
 	.offset = -(long)SZ_4G, .flag = MAP_FIXED,
 };
+
 FIXTURE_VARIANT_ADD(fixed, below_noreplace) {
 	.offset = -(long)SZ_4G, .flag = MAP_FIXED_NOREPLACE,
 };
+
 FIXTURE_VARIANT_ADD(fixed, above) {
 	.offset = SZ_4G, .from_end = true, .flag = MAP_FIXED,
 };
+
 FIXTURE_VARIANT_ADD(fixed, above_noreplace) {
 	.offset = SZ_4G, .from_end = true, .flag = MAP_FIXED_NOREPLACE,
 };
+
 /* Straddling an edge: placements of the process's own are not judged. */
 FIXTURE_VARIANT_ADD(fixed, across_start) {
 	.offset = -(long)SZ_64K, .flag = MAP_FIXED,
 };
+
 FIXTURE_VARIANT_ADD(fixed, across_end_noreplace) {
 	.offset = -(long)SZ_64K, .from_end = true, .flag = MAP_FIXED_NOREPLACE,
 };
+
 FIXTURE_VARIANT_ADD(fixed, inside) {
 	.offset = SZ_16M, .flag = MAP_FIXED,
 };
@@ -323,7 +329,8 @@ TEST_F(fixed, fixed_mapping_at_exact_address)
 	p = map_anon(addr, len, PROT_READ | PROT_WRITE, variant->flag);
 	ASSERT_MAPPED(p);
 	ASSERT_EQ(addr, (unsigned long)p);
-	p[0] = p[len - 1] = 1;
+	p[0] = 1;
+	p[len - 1] = 1;
 	munmap(p, len);
 }
 

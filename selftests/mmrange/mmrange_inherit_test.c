@@ -200,12 +200,13 @@ TEST_F(inherit, execve_clears_window)
 	static const char *const args[] = { "exec-report", NULL };
 	unsigned long start, end, flags;
 	char out[256], status[128];
-	int err;
+	int err, matched;
 
 	ASSERT_EQ(0, run_self(args, NULL, out, sizeof(out)));
 	TH_LOG("after execve: %s", out);
-	ASSERT_EQ(5, sscanf(out, "%d %lx %lx %lx %127[^\n]", &err, &start, &end,
-			    &flags, status));
+	matched = sscanf(out, "%d %lx %lx %lx %127[^\n]", &err, &start, &end,
+			 &flags, status);
+	ASSERT_EQ(5, matched);
 	ASSERT_EQ(0, err);
 	ASSERT_EQ(0UL, start);
 	ASSERT_EQ(0UL, end);
@@ -247,7 +248,7 @@ out_in:
 TEST(setuid_execve_starts_unconfined)
 {
 	char path[64], out[256];
-	int fds[2], euid, uid, err, in_w1;
+	int fds[2], euid, uid, err, in_w1, matched;
 	unsigned long start, end, flags;
 	ssize_t n;
 	pid_t pid;
@@ -261,7 +262,7 @@ TEST(setuid_execve_starts_unconfined)
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		char *argv[] = { path, "suid-report", NULL };
+		char *const argv[] = { path, "suid-report", NULL };
 
 		dup2(fds[1], STDOUT_FILENO);
 		if (mmr_set(W1_START, W1_END, PR_MMAP_RANGE_LOCK) ||
@@ -281,8 +282,9 @@ TEST(setuid_execve_starts_unconfined)
 	ASSERT_EQ(0, wait_child(pid));
 	unlink(path);
 	TH_LOG("set-user-ID program reports: %s", out);
-	ASSERT_EQ(7, sscanf(out, "%d %d %d %lx %lx %lx %d", &euid, &uid, &err,
-			    &start, &end, &flags, &in_w1));
+	matched = sscanf(out, "%d %d %d %lx %lx %lx %d", &euid, &uid, &err,
+			 &start, &end, &flags, &in_w1);
+	ASSERT_EQ(7, matched);
 	ASSERT_EQ(0, euid);
 	ASSERT_EQ(65534, uid);
 	ASSERT_EQ(0, err);

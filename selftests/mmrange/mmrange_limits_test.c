@@ -241,7 +241,7 @@ TEST_F(limits, thp_aligned_in_unaligned_window)
 	char *p;
 
 	if (!pmd)
-		TH_LOG("no /sys/kernel/mm/transparent_hugepage: CONFIG_TRANSPARENT_HUGEPAGE=y needed");
+		TH_LOG(NO_THP_MSG);
 	ASSERT_NE(0UL, pmd);
 	ASSERT_SET(start, end, 0);
 	/* NORESERVE: with 64 KiB pages 2 PMDs are 1 GiB, more than guest RAM. */

@@ -21,7 +21,7 @@
 
 /* selftests/testdrv/mmrange_own_area.c: always offers OWN_AREA_ADDR. */
 #define OWN_AREA_DEV	"/dev/mmrange_own_area"
-#define OWN_AREA_ADDR	(1UL << 46)
+#define OWN_AREA_ADDR	BIT(46)
 
 FIXTURE(placement) {
 	unsigned long start, end, pg;
@@ -66,7 +66,8 @@ TEST_F(placement, anon_private_in_window)
 
 	ASSERT_MAPPED(p);
 	ASSERT_INSIDE(p, len, self->start, self->end);
-	p[0] = p[len - 1] = 1;
+	p[0] = 1;
+	p[len - 1] = 1;
 	munmap(p, len);
 }
 
@@ -78,7 +79,8 @@ TEST_F(placement, anon_shared_in_window)
 
 	ASSERT_MAPPED(p);
 	ASSERT_INSIDE(p, len, self->start, self->end);
-	p[0] = p[len - 1] = 1;
+	p[0] = 1;
+	p[len - 1] = 1;
 	munmap(p, len);
 }
 
@@ -158,7 +160,8 @@ TEST_F(placement, hugetlb_in_window_and_aligned)
 	ASSERT_MAPPED(p);
 	ASSERT_INSIDE(p, 2 * hps, self->start, self->end);
 	ASSERT_ALIGNED(p, hps);
-	p[0] = p[2 * hps - 1] = 1;
+	p[0] = 1;
+	p[2 * hps - 1] = 1;
 	munmap(p, 2 * hps);
 }
 
@@ -169,7 +172,7 @@ TEST_F(placement, thp_sized_anon_in_window_and_aligned)
 	char *p;
 
 	if (!pmd)
-		TH_LOG("no /sys/kernel/mm/transparent_hugepage: CONFIG_TRANSPARENT_HUGEPAGE=y needed");
+		TH_LOG(NO_THP_MSG);
 	ASSERT_NE(0UL, pmd);
 	/*
 	 * One PMD (512 MiB with 64 KiB pages: the padded search needs two of

@@ -26,10 +26,12 @@ static int exec_report(void)
 }
 
 FIXTURE(window) {};
+
 FIXTURE_SETUP(window)
 {
 	ASSERT_WINDOW(0, 0, 0);
 }
+
 FIXTURE_TEARDOWN(window)
 {
 	mmr_clear();
@@ -417,15 +419,16 @@ TEST(lock_inherited_by_fork_child)
 TEST(lock_dropped_by_execve)
 {
 	static const char *const args[] = { "exec-report", NULL };
-	int get_err, set_err;
+	int get_err, set_err, matched;
 	unsigned long start, end, flags;
 	char out[256];
 
 	ASSERT_SET(WIN_START, WIN_END, PR_MMAP_RANGE_LOCK);
 	ASSERT_EQ(0, run_self(args, NULL, out, sizeof(out)));
 	TH_LOG("after execve: %s", out);
-	ASSERT_EQ(5, sscanf(out, "%d %lx %lx %lx %d", &get_err, &start, &end,
-			    &flags, &set_err));
+	matched = sscanf(out, "%d %lx %lx %lx %d", &get_err, &start, &end,
+			 &flags, &set_err);
+	ASSERT_EQ(5, matched);
 	ASSERT_EQ(0, get_err);
 	ASSERT_EQ(0UL, start);
 	ASSERT_EQ(0UL, end);

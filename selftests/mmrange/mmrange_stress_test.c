@@ -123,7 +123,7 @@ static struct {
 	char msg[1024];
 } failure;
 
-static void __attribute__((format(printf, 1, 2))) fail_at(const char *fmt, ...)
+static __printf(1, 2) void fail_at(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -145,9 +145,10 @@ static void __attribute__((format(printf, 1, 2))) fail_at(const char *fmt, ...)
 #define ASSERT_RAN(_t0, _secs, _checked) do {					\
 	unsigned long __ms = now_ms() - (_t0);					\
 	unsigned long __c = (_checked);						\
+	typeof(_secs) __secs = (_secs);						\
 	TH_LOG("ran %lu.%03lu s (asked %u s), %lu placements checked",		\
-	       __ms / 1000, __ms % 1000, (_secs), __c);				\
-	ASSERT_GE(__ms, (unsigned long)(_secs) * 1000UL);			\
+	       __ms / 1000, __ms % 1000, __secs, __c);				\
+	ASSERT_GE(__ms, (unsigned long)__secs * 1000UL);			\
 	ASSERT_GT(__c, 0UL);							\
 } while (0)
 
@@ -209,7 +210,7 @@ static const struct win race_windows[] = {
 	{ 0, 0 },
 };
 
-#define NR_RACE_WINDOWS	(sizeof(race_windows) / sizeof(race_windows[0]))
+#define NR_RACE_WINDOWS	ARRAY_SIZE(race_windows)
 
 struct win_slot {
 	atomic_ulong tag;	/* epoch + 1 when valid, 0 while written */
@@ -275,6 +276,10 @@ static void race_max(atomic_ulong *v, unsigned long n)
 		;
 }
 
+/* Messages longer than a line, kept whole so that they can be grepped for. */
+#define GREW_ACROSS_FMT		"%s grew [%#lx, +%#lx) in place to +%#lx across an edge of every window of gen %lu..%lu, epochs%s"
+#define PLACED_OUTSIDE_FMT	"%s placed [%#lx, %#lx) outside every window of gen %lu..%lu, epochs%s"
+
 static void race_judge(const struct sample *s, unsigned long g0, unsigned long g1)
 {
 	unsigned long lo = g0 / 2, hi = (g1 + 1) / 2, e;
@@ -310,11 +315,11 @@ static void race_judge(const struct sample *s, unsigned long g0, unsigned long g
 	if (!ok) {
 		atomic_store(&race.stop, true);
 		if (s->old)
-			fail_at("%s grew [%#lx, +%#lx) in place to +%#lx across an edge of every window of gen %lu..%lu, epochs%s",
-				s->what, s->addr, s->old, s->len, g0, g1, wins);
+			fail_at(GREW_ACROSS_FMT, s->what, s->addr, s->old, s->len,
+				g0, g1, wins);
 		else
-			fail_at("%s placed [%#lx, %#lx) outside every window of gen %lu..%lu, epochs%s",
-				s->what, s->addr, s->addr + s->len, g0, g1, wins);
+			fail_at(PLACED_OUTSIDE_FMT, s->what, s->addr,
+				s->addr + s->len, g0, g1, wins);
 		return;
 	}
 	if (s->old) {
@@ -396,7 +401,7 @@ static void mapper_unmap(struct mapper *m, unsigned int i)
 {
 	struct live *l = &m->live[i];
 
-	if (*(volatile unsigned char *)l->addr != l->tag) {
+	if (read_byte(l->addr) != l->tag) {
 		atomic_store(&race.stop, true);
 		fail_at("mapper %u: [%#lx, +%#lx) lost its contents", m->id,
 			l->addr, l->len);
@@ -457,7 +462,7 @@ static void mapper_remap(struct mapper *m, unsigned int i)
 	}
 	l->addr = (unsigned long)q;
 	l->len = len;
-	if (*(volatile unsigned char *)q != l->tag) {
+	if (read_byte((unsigned long)q) != l->tag) {
 		atomic_store(&race.stop, true);
 		fail_at("mapper %u: mremap to %p lost the contents", m->id, q);
 	}
@@ -531,6 +536,9 @@ static void *control_fn(void *arg)
 	return NULL;
 }
 
+#define PLACEMENTS_FMT	"placements inside: %lu (%lu under one window, %lu with no cleared state possible, %lu mremap moves)"
+#define GROWTHS_FMT	"in-place growths checked %lu; unchecked (ring wrapped) %lu; most epochs in one call %lu"
+
 TEST_F_TIMEOUT(stress, window_changes_race_mappers, STRESS_TIMEOUT_S)
 {
 	static struct mapper mappers[MAPPERS];
@@ -570,11 +578,10 @@ TEST_F_TIMEOUT(stress, window_changes_race_mappers, STRESS_TIMEOUT_S)
 	total = atomic_load(&race.checked) + atomic_load(&race.inplace) + unchecked;
 	TH_LOG("%lu window changes (%lu clears) in %lu epochs, %lu mapper ops",
 	       atomic_load(&race.changes), atomic_load(&race.clears), ctl.epoch, ops);
-	TH_LOG("placements inside: %lu (%lu under one window, %lu with no cleared state possible, %lu mremap moves)",
-	       atomic_load(&race.checked), atomic_load(&race.single),
+	TH_LOG(PLACEMENTS_FMT, atomic_load(&race.checked), atomic_load(&race.single),
 	       atomic_load(&race.constrained), atomic_load(&race.moved));
-	TH_LOG("in-place growths checked %lu; unchecked (ring wrapped) %lu; most epochs in one call %lu",
-	       atomic_load(&race.inplace), unchecked, atomic_load(&race.max_span));
+	TH_LOG(GROWTHS_FMT, atomic_load(&race.inplace), unchecked,
+	       atomic_load(&race.max_span));
 	ASSERT_NO_FAILURE();
 	/* The window of the last epoch is the one in effect. */
 	ASSERT_EQ(0, mmr_get(&r));
@@ -775,8 +782,8 @@ static int exec_child_main(int argc, char **argv)
 
 static void storm_exec(bool locked)
 {
-	char *argv[] = { "/proc/self/exe", EXEC_CHILD_MARK,
-			 locked ? "locked" : "unlocked", NULL };
+	char *const argv[] = { "/proc/self/exe", EXEC_CHILD_MARK,
+			       locked ? "locked" : "unlocked", NULL };
 
 	execv(argv[0], argv);
 	child_log("execv %s: %s", argv[0], strerror(errno));
@@ -794,7 +801,8 @@ static void storm_child(enum storm_kind kind, unsigned long seed)
 		_exit(2);
 	switch (kind) {
 	case STORM_FORK:
-		if (child_place(STORM_W_START, STORM_W_END, FORK_MAPS, &rnd) != FORK_MAPS + CHILD_EXTRA)
+		if (child_place(STORM_W_START, STORM_W_END, FORK_MAPS, &rnd) !=
+		    FORK_MAPS + CHILD_EXTRA)
 			_exit(3);
 		/* Its own window is its own; the parent checks its own. */
 		if (mmr_set(STORM_W2_START, STORM_W2_END, 0)) {
@@ -820,7 +828,8 @@ static void storm_child(enum storm_kind kind, unsigned long seed)
 		}
 		if (child_window_is(STORM_W3_START, STORM_W3_END, PR_MMAP_RANGE_LOCK))
 			_exit(8);
-		if (child_place(STORM_W3_START, STORM_W3_END, LOCK_MAPS, &rnd) != LOCK_MAPS + CHILD_EXTRA)
+		if (child_place(STORM_W3_START, STORM_W3_END, LOCK_MAPS, &rnd) !=
+		    LOCK_MAPS + CHILD_EXTRA)
 			_exit(9);
 		storm_exec(true);
 		break;
@@ -1012,6 +1021,8 @@ static bool frag_free(const struct frag *f, unsigned long addr, unsigned long le
 	return true;
 }
 
+#define FRAG_HOLE_FMT	"mmap(%#lx, %lu pages): ENOMEM, but /proc/self/maps has a %lu page hole in the window"
+
 /*
  * mmap(@hint, @len) without MAP_FIXED, checked: inside the window, on pages
  * free before, at @hint if @hint was inside and free; or ENOMEM with no
@@ -1034,8 +1045,7 @@ static bool frag_map(struct __test_metadata *_metadata, struct frag *f,
 		ASSERT_EQ(ENOMEM, err);
 		ASSERT_EQ(0, maps_scan(FRAG_START, FRAG_END, &gap, &overlap, &vmas));
 		if (gap >= len)
-			TH_LOG("mmap(%#lx, %lu pages): ENOMEM, but /proc/self/maps has a %lu page hole in the window",
-			       hint, len / f->pg, gap / f->pg);
+			TH_LOG(FRAG_HOLE_FMT, hint, len / f->pg, gap / f->pg);
 		ASSERT_LT(gap, len);
 		f->enomem++;
 		if (vmas > f->max_vmas)
@@ -1197,6 +1207,8 @@ struct shm_worker {
 	unsigned long rnd, pg;
 };
 
+#define SHMAT_OUTSIDE_FMT	"shmat(segment %u of %#lx bytes) at %p: outside [%#lx, %#lx) or not SHMLBA aligned"
+
 static void *shm_attach_fn(void *arg)
 {
 	struct shm_worker *w = arg;
@@ -1230,8 +1242,8 @@ static void *shm_attach_fn(void *arg)
 		}
 		if (!range_inside((unsigned long)p, len, SHM_W_START, SHM_W_END) ||
 		    ((unsigned long)p & (SHMLBA - 1))) {
-			fail_at("shmat(segment %u of %#lx bytes) at %p: outside [%#lx, %#lx) or not SHMLBA aligned",
-				seg, len, p, SHM_W_START, SHM_W_END);
+			fail_at(SHMAT_OUTSIDE_FMT, seg, len, p, SHM_W_START,
+				SHM_W_END);
 			break;
 		}
 		atomic_fetch_add(&shm_race.attaches, 1);
@@ -1261,7 +1273,7 @@ static void *shm_mmap_fn(void *arg)
 		if (n == SHM_LIVE || (n && rnd_next(&w->rnd) % 2)) {
 			struct live *l = &live[rnd_next(&w->rnd) % n];
 
-			if (*(volatile unsigned char *)l->addr != l->tag) {
+			if (read_byte(l->addr) != l->tag) {
 				fail_at("mapping [%#lx, +%#lx) lost its contents", l->addr, l->len);
 				break;
 			}
@@ -1408,6 +1420,8 @@ static void *edge_unmap_fn(void *arg)
 	}
 }
 
+#define EDGE_GREW_FMT	"[%#lx, +%#lx) grew in place to +%#lx across the %s edge of [%#lx, %#lx)"
+
 TEST_F_TIMEOUT(stress, mremap_growth_races_neighbour_munmap, STRESS_TIMEOUT_S)
 {
 	static const char *const names[EDGE_CASES] = { "top", "bottom", "middle" };
@@ -1456,8 +1470,8 @@ TEST_F_TIMEOUT(stress, mremap_growth_races_neighbour_munmap, STRESS_TIMEOUT_S)
 		q = (unsigned long)edge.result;
 		if (q == x) {
 			if (ec != EDGE_MIDDLE)
-				TH_LOG("[%#lx, +%#lx) grew in place to +%#lx across the %s edge of [%#lx, %#lx)",
-				       x, len, 2 * len, names[ec], EDGE_W_START, EDGE_W_END);
+				TH_LOG(EDGE_GREW_FMT, x, len, 2 * len, names[ec],
+				       EDGE_W_START, EDGE_W_END);
 			ASSERT_EQ(EDGE_MIDDLE, ec);
 			inplace[ec]++;
 		} else {

@@ -2,7 +2,7 @@
 /*
  * Helpers shared by the PR_SET_MMAP_RANGE selftests.
  *
- * Every prctl goes through the raw option numbers of <linux/mmrange.h>, so
+ * Every prctl goes through the raw option numbers of <linux/prctl.h>, so
  * the tests build against any C library.  Helpers that can fail return -1
  * with errno set and leave the asserting to the test.
  */
@@ -29,16 +29,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <linux/mmrange.h>
+#include <linux/prctl.h>
 #include <linux/perf_event.h>
 
 #include "kselftest_harness.h"
 
-#define SZ_64K		(64UL << 10)
-#define SZ_1M		(1UL << 20)
-#define SZ_2M		(2UL << 20)
-#define SZ_16M		(16UL << 20)
-#define SZ_1G		(1UL << 30)
+#ifndef BIT
+#define BIT(nr)		(1UL << (nr))
+#endif
+
+#define SZ_64K		0x00010000UL
+#define SZ_1M		0x00100000UL
+#define SZ_2M		0x00200000UL
+#define SZ_16M		0x01000000UL
+#define SZ_1G		0x40000000UL
 #define SZ_4G		(4UL << 30)
 #define SZ_16G		(16UL << 30)
 
@@ -46,7 +50,7 @@
 #define OUTSIDE		(64UL << 30)
 
 /* Above TASK_SIZE on x86_64 (47 or 56 bits) and arm64 (up to 52 bits). */
-#define ABOVE_TASK_SIZE	(1UL << 57)
+#define ABOVE_TASK_SIZE	BIT(57)
 
 static inline unsigned long page_size(void)
 {
@@ -142,10 +146,12 @@ static inline int write_ulong(const char *path, unsigned long val)
 	return ret;
 }
 
+#define MMAP_MIN_ADDR_SYSCTL	"/proc/sys/vm/mmap_min_addr"
+
 /* vm.mmap_min_addr, rounded up to a page. */
 static inline int mmap_min_addr(unsigned long *val)
 {
-	if (read_ulong("/proc/sys/vm/mmap_min_addr", val))
+	if (read_ulong(MMAP_MIN_ADDR_SYSCTL, val))
 		return -1;
 	*val = align_up(*val, page_size());
 	return 0;
@@ -279,6 +285,9 @@ static inline unsigned long hugetlb_page_size(void)
 	return kb << 10;
 }
 
+/* What a test that needs THP logs when thp_pmd_size() is 0. */
+#define NO_THP_MSG	"no /sys/kernel/mm/transparent_hugepage: CONFIG_TRANSPARENT_HUGEPAGE=y needed"
+
 /* The PMD size THP aligns large anonymous mappings to, 0 without THP. */
 static inline unsigned long thp_pmd_size(void)
 {
@@ -327,11 +336,11 @@ static inline int tmp_file(unsigned long size)
 	char path[32];
 	int fd;
 
-	strcpy(path, "/tmp/mmrange.XXXXXX");
+	copy_str(path, sizeof(path), "/tmp/mmrange.XXXXXX");
 	fd = mkostemp(path, O_CLOEXEC);
 	/* A bare initramfs may have no /tmp. */
 	if (fd < 0 && errno == ENOENT && !mkdir("/tmp", 01777)) {
-		strcpy(path, "/tmp/mmrange.XXXXXX");
+		copy_str(path, sizeof(path), "/tmp/mmrange.XXXXXX");
 		fd = mkostemp(path, O_CLOEXEC);
 	}
 	if (fd < 0)
@@ -404,6 +413,22 @@ static inline int run_self(const char *const *args, void (*prepare)(void),
 }
 
 /*
+ * One byte at @addr, read or written with a relaxed atomic access, which
+ * the compiler emits as written, like READ_ONCE()/WRITE_ONCE() in the
+ * kernel: to touch a page, or to check what a page holds when another
+ * thread or another mapping of it may have changed it.
+ */
+static inline unsigned char read_byte(unsigned long addr)
+{
+	return __atomic_load_n((unsigned char *)addr, __ATOMIC_RELAXED);
+}
+
+static inline void write_byte(unsigned long addr, unsigned char val)
+{
+	__atomic_store_n((unsigned char *)addr, val, __ATOMIC_RELAXED);
+}
+
+/*
  * Fork a child that touches the page just below a MAP_GROWSDOWN mapping at
  * @addr, @pages long.  Returns the child's exit code (0: the mapping grew)
  * or 128 + the signal that killed it.
@@ -425,7 +450,7 @@ static inline int touch_below_growsdown(unsigned long addr, unsigned long pages)
 	pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_DUMPABLE, 0UL, 0UL, 0UL, 0UL);	/* no core file */
-		*(volatile char *)(addr - pg) = 1;
+		write_byte(addr - pg, 1);
 		if (maps_find(addr - pg, &lo, &hi) || lo != addr - pg) {
 			child_log("touched %#lx, but the VMA is [%#lx, %#lx)",
 				  addr - pg, lo, hi);
@@ -483,21 +508,22 @@ static inline int touch_below_growsdown(unsigned long addr, unsigned long pages)
 } while (0)
 
 #define ASSERT_MAPPED(_p) do {							\
-	if ((_p) == MAP_FAILED)							\
+	typeof(_p) __mp = (_p);							\
+	if (__mp == MAP_FAILED)							\
 		TH_LOG("%s failed: %s", #_p, strerror(errno));			\
-	ASSERT_NE(MAP_FAILED, (_p));						\
+	ASSERT_NE(MAP_FAILED, __mp);						\
 } while (0)
 
 /* @call must return -1 with errno @err. */
 #define ASSERT_ERRNO(_err, _call) do {						\
-	int __r = (_call), __e = errno;						\
-	if (__r != -1 || __e != (_err))						\
+	int __r = (_call), __e = errno, __want = (_err);			\
+	if (__r != -1 || __e != __want)						\
 		TH_LOG("%s: returned %d, errno %d (%s); want errno %d (%s)",	\
 		       #_call, __r, __r == -1 ? __e : 0,			\
 		       __r == -1 ? strerror(__e) : "-",			\
-		       (_err), strerror(_err));					\
+		       __want, strerror(__want));				\
 	ASSERT_EQ(-1, __r);							\
-	ASSERT_EQ((_err), __e);							\
+	ASSERT_EQ(__want, __e);							\
 } while (0)
 
 /* A successful mmr_set(), with the errno on failure. */
