@@ -29,9 +29,10 @@ PATCHES := $(wildcard kernel-patch/[0-9][0-9][0-9][0-9]-*.patch)
 KERNEL_x86_64 := $(B)/x86_64/kernel/arch/x86/boot/bzImage
 KERNEL_arm64 := $(B)/arm64/kernel/arch/arm64/boot/Image
 testdir = $(if $(PREBUILT_TESTS),$(abspath $(PREBUILT_TESTS))/$(1),$(B)/$(1)/no-tests)
-# what a guest needs to run kselftests: run_kselftest.sh's timeout, the install
-kselftest_files = file:/bin/timeout=selftests/kselftest-timeout tree:/kselftest=$(1)
-kselftests = $(if $(PREBUILT_TESTS),,$(call kselftest_files,$(B)/$(1)/kselftest))
+# what a guest needs to run kselftests (ARCH, install directory): a
+# coreutils-like timeout (selftests/kselftest-timeout.c), the install
+kselftest_files = file:/bin/timeout=$(B)/$(1)/kernel/kselftest-timeout tree:/kselftest=$(2)
+kselftests = $(if $(PREBUILT_TESTS),,$(call kselftest_files,$(1),$(B)/$(1)/kselftest))
 log = $(B)/$(1)/guest.log
 LOGS := $(foreach a,$(ARCHES),$(call log,$(a)))
 
@@ -259,7 +260,7 @@ $(call per_arch,initramfs-mm): initramfs-mm-%: mm-selftests-%
 	@mkdir -p $(B)/$*/no-tests
 	@$(STAGE) initramfs-mm-$* selftests/make-initramfs $* $(B)/$*/initramfs-mm.cpio.gz \
 		$(B)/$*/no-tests file:/bin/bash=$(BASH_STATIC_$*) \
-		$(call kselftest_files,$(B)/$*/kselftest-mm)
+		$(call kselftest_files,$*,$(B)/$*/kselftest-mm)
 
 # check-mm-ARCH: boot both guests (even after a failed boot), then compare
 $(call per_arch,check-mm): check-mm-%: deps
