@@ -29,13 +29,42 @@
 #include <sys/uio.h>
 #endif
 
-/* Compat buffers: below 4 GiB and outside the compat window. */
-#define ARENA		0x10000000UL
-#define ARENA_SIZE	SZ_16M
-
 /* The compat-only window: [2 GiB, 3 GiB). */
 #define CWIN_START	0x80000000UL
 #define CWIN_END	0xc0000000UL
+
+/*
+ * Compat buffers: below 4 GiB and outside the compat window, where nothing
+ * is mapped.  Not at a fixed address: arm64 randomises the brk heap of a
+ * 64-bit program over 1 GiB above it, so any fixed address below 2 GiB is
+ * sometimes taken.  Picked before main(); the tests' children inherit it.
+ */
+#define ARENA_SIZE	SZ_16M
+/* the arena and what the tests map right after it */
+#define ARENA_SPAN	(3 * ARENA_SIZE)
+#define ARENA_STEP	0x04000000UL
+#define ARENA		arena_base
+
+static unsigned long arena_base;
+
+__attribute__((constructor)) static void pick_arena(void)
+{
+	unsigned long brk_end = (unsigned long)sbrk(0), a;
+
+	for (a = 4 * ARENA_STEP; a + ARENA_SPAN <= CWIN_START; a += ARENA_STEP) {
+		void *p;
+
+		/* leave the heap room to grow */
+		if (a < brk_end + 4 * ARENA_STEP && a + ARENA_SPAN > brk_end)
+			continue;
+		p = map_fixed(a, ARENA_SPAN, PROT_NONE);
+		if (p == MAP_FAILED)
+			continue;
+		munmap(p, ARENA_SPAN);
+		arena_base = a;
+		return;
+	}
+}
 
 static bool overlaps(unsigned long addr, unsigned long len,
 		     unsigned long start, unsigned long end)
@@ -46,8 +75,12 @@ static bool overlaps(unsigned long addr, unsigned long len,
 /* The arena, zeroed; a test maps it once. */
 static char *arena(struct __test_metadata *_metadata)
 {
-	void *p = map_fixed(ARENA, ARENA_SIZE, PROT_READ | PROT_WRITE);
+	void *p;
 
+	if (!arena_base)
+		TH_LOG("no free %#lx bytes below %#lx", ARENA_SPAN, CWIN_START);
+	ASSERT_NE(0, arena_base);
+	p = map_fixed(ARENA, ARENA_SIZE, PROT_READ | PROT_WRITE);
 	ASSERT_MAPPED(p);
 	ASSERT_EQ(ARENA, (unsigned long)p);
 	return p;
