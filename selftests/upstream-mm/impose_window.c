@@ -90,8 +90,18 @@ static int inside(uint64_t s, uint64_t e)
 
 static void ranges_add(struct ranges *rs, uint64_t s, uint64_t e)
 {
+	unsigned int i;
+
 	if (s >= e)
 		return;
+	/* a slot ranges_remove() emptied: map/unmap cycles do not fill the table */
+	for (i = 0; i < rs->n; i++) {
+		if (rs->r[i].start >= rs->r[i].end) {
+			rs->r[i].start = s;
+			rs->r[i].end = e;
+			return;
+		}
+	}
 	if (rs->n == MAX_RANGES) {
 		rs->overflow = 1;
 		return;

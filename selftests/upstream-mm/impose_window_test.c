@@ -26,6 +26,7 @@ int main(int argc, char **argv)
 	if (!strcmp(t, "grow")) { f = mmap((void *)0x700000000000, 4 * pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0); mremap(f, 4 * pg, 8 * pg, 0); }
 	if (!strcmp(t, "immediate")) mmap(NULL, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (!strcmp(t, "child")) { if (!fork()) { kmap(NULL, pg); _exit(0); } wait(NULL); }
+	if (!strcmp(t, "cycles")) { for (int i = 0; i < 9000; i++) { f = mmap((void *)0x700000000000, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0); munmap(f, pg); } }
 	if (!strcmp(t, "overflow")) { for (int i = 0; i < 9000; i++) mmap((void *)(0x700000000000 + 2 * i * pg), pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0); }
 	return 0;
 }
