@@ -112,18 +112,54 @@ $(call per_arch,boot): boot-%:
 	@$(STAGE) boot-$* selftests/run-guest $* $(KERNEL_$*) $(B)/$*/initramfs.cpio.gz \
 		$(call log,$*) $(GUEST_TIMEOUT)
 
+# The compat entries switched off, booting the same kernel and initramfs
+# with another command line and only the tests that concern it: x86_64 with
+# ia32_emulation=false (int $0x80 raises SIGSEGV), arm64 with aarch32_svc=0
+# (svc #0xa32 is an ordinary svc); libmmrange must report "not available"
+# there (MMRANGE_EXPECT_COMPAT=0) instead of being killed.  And arm64 as on
+# a CPU without AArch32 EL0 (arm64.no32bit_el0), where the compat tests
+# must pass too and personality(PER_LINUX32) is refused.
+VARIANTS_x86_64 := noia32
+VARIANTS_arm64 := a64only nosvc
+APPEND_noia32 := ia32_emulation=false mmrange.expect_compat=0 mmrange.only=libmmrange_compat_test
+APPEND_nosvc := aarch32_svc=0 mmrange.expect_compat=0 \
+	mmrange.only=mmrange_aarch32_svc_test,libmmrange_compat_test
+APPEND_a64only := arm64.no32bit_el0 \
+	mmrange.only=mmrange_compat_test,mmrange_aarch32_svc_test,libmmrange_compat_test
+variant_logs = $(foreach v,$(VARIANTS_$(1)),$(B)/$(1)/guest-$(v).log)
+.PHONY: $(foreach a,$(ARCHES),$(foreach v,$(VARIANTS_$(a)),boot-$(a)-$(v)))
+
+$(foreach a,$(ARCHES),$(foreach v,$(VARIANTS_$(a)),boot-$(a)-$(v))): boot-%:
+	@a=$(firstword $(subst -, ,$*)); v=$(lastword $(subst -, ,$*)); \
+	rm -f $(B)/$$a/guest-$$v.log; \
+	k=$$(case $$a in x86_64) echo $(KERNEL_x86_64);; arm64) echo $(KERNEL_arm64);; esac); \
+	case $$v in noia32) ap="$(APPEND_noia32)";; nosvc) ap="$(APPEND_nosvc)";; \
+		a64only) ap="$(APPEND_a64only)";; esac; \
+	APPEND_EXTRA="$$ap $(APPEND_EXTRA)" $(STAGE) boot-$* selftests/run-guest $$a $$k \
+		$(B)/$$a/initramfs.cpio.gz $(B)/$$a/guest-$$v.log $(GUEST_TIMEOUT)
+
+# The arm64 entry's noinstr code, checked in the built vmlinux (check and
+# check-debug; the KASAN kernel is the one where instrumented helpers are
+# out-of-line calls).
+entry_log = $(if $(filter arm64,$(1)),$(B)/arm64/entry-noinstr$(2).log)
+
 # check-ARCH / check: build, boot every arch (even after a failed boot), then
 # summarise all logs; the summary line is the last line of output.
 define run_checks
-	@rm -f $(foreach a,$(1),$(call log,$(a))) $(HOST_LOG) $(KUNIT_LOG) $(B)/check-summary.txt
+	@rm -f $(foreach a,$(1),$(call log,$(a)) $(call variant_logs,$(a))) $(HOST_LOG) $(KUNIT_LOG) $(B)/check-summary.txt
 	+@$(MAKE) --no-print-directory $(foreach a,$(1),kernel-$(a) initramfs-$(a))
 	+@rc=0; \
 	$(MAKE) --no-print-directory lint || rc=1; \
 	$(MAKE) --no-print-directory libmmrange-host || rc=1; \
 	$(MAKE) --no-print-directory check-kunit || rc=1; \
 	for a in $(1); do $(MAKE) --no-print-directory boot-$$a || rc=1; done; \
+	for b in $(foreach a,$(1),$(foreach v,$(VARIANTS_$(a)),boot-$(a)-$(v))); do \
+		$(MAKE) --no-print-directory $$b || rc=1; done; \
+	$(if $(call entry_log,$(1)),scripts/check-entry-noinstr $(B)/arm64/kernel/vmlinux \
+		> $(call entry_log,$(1)) || rc=1;) \
 	echo "==> summary"; \
-	selftests/tap-summary $(HOST_LOG) $(KUNIT_LOG) $(foreach a,$(1),$(call log,$(a))) | tee $(B)/check-summary.txt; \
+	selftests/tap-summary $(HOST_LOG) $(KUNIT_LOG) $(foreach a,$(1),$(call log,$(a)) $(call variant_logs,$(a))) \
+		$(call entry_log,$(1)) | tee $(B)/check-summary.txt; \
 	[ $${PIPESTATUS[0]} -eq 0 ] || rc=1; \
 	exit $$rc
 endef
@@ -180,8 +216,10 @@ check-debug: deps
 			selftests/run-guest $$a $$k $(B)/$$a/initramfs-debug.cpio.gz \
 			$(B)/$$a/guest-debug.log 3600 || rc=1; \
 	done; \
+	scripts/check-entry-noinstr $(B)/arm64/kernel-debug/vmlinux \
+		> $(call entry_log,arm64,-debug) || rc=1; \
 	echo "==> summary (debug kernels)"; \
-	selftests/tap-summary $(DEBUG_LOGS) || rc=1; \
+	selftests/tap-summary $(DEBUG_LOGS) $(call entry_log,arm64,-debug) || rc=1; \
 	[ "$(CHECK_MM)" = 0 ] || $(MAKE) --no-print-directory check-mm || rc=1; \
 	exit $$rc
 

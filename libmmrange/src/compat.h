@@ -18,14 +18,12 @@
 #endif
 
 #include <stdbool.h>
-#include <unistd.h>
-
 #include "mmrange.h"
 
-/* Whether this kernel runs compat syscalls for us (-ENOSYS otherwise). */
-static inline bool mmr_compat_works(void)
-{
-	return mmr_compat_syscall(MMR_NR_getpid, 0, 0, 0, 0, 0, 0) == getpid();
-}
+/*
+ * Whether this kernel runs compat syscalls for this process, asked afresh
+ * (in a child: see compat.c); mmr_compat_syscall() then trusts the answer.
+ */
+bool mmr_compat_works(void);
 
 #endif /* MMR_COMPAT_H */

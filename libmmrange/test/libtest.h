@@ -51,6 +51,17 @@ static inline bool expect_kernel(void)
 	return e && !strcmp(e, "1");
 }
 
+/*
+ * The guest boots that turn the compat entry off (ia32_emulation=false,
+ * aarch32_svc=0) say so with MMRANGE_EXPECT_COMPAT=0.
+ */
+static inline bool expect_compat_off(void)
+{
+	const char *e = getenv("MMRANGE_EXPECT_COMPAT");
+
+	return e && !strcmp(e, "0");
+}
+
 static inline bool have_kernel_window(void)
 {
 	return mmr_features() & MMR_FEAT_WINDOW;

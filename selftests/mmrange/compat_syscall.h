@@ -27,10 +27,12 @@
 #define C32_getpid		20
 #define C32_ptrace		26
 #define C32_ioctl		54
+#define C32_getppid		64
 #define C32_sigaction		67
 #define C32_munmap		91
 #define C32_sigreturn		119
 #define C32_clone		120
+#define C32_personality		136
 #define C32_readv		145
 #define C32_writev		146
 #define C32_nanosleep		162
@@ -39,6 +41,7 @@
 #define C32_rt_sigaction	174
 #define C32_pread64		180
 #define C32_pwrite64		181
+#define C32_sigaltstack		186
 #define C32_mmap2		192
 #define C32_gettid		224
 #define C32_clone3		435

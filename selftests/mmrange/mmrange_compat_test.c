@@ -15,12 +15,15 @@
 #include "compat_syscall.h"
 
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <linux/filter.h>
 #include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/ptrace.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
@@ -633,6 +636,111 @@ TEST(nanosleep_restart_block)
 	ASSERT_EQ(0, wait_child(pid));
 }
 
+/*
+ * Trace events.  raw_syscalls:sys_enter reports a compat call with its
+ * compat number; the per-syscall events (syscalls:sys_enter_<name>) leave
+ * it out, since they would look the number up in the native table.  x86
+ * has always done this for int $0x80; the arm64 entry does the same.  Both
+ * are traced in an instance of their own, filtered on this process.
+ */
+#define TRACEFS		"/sys/kernel/tracing"
+
+/*
+ * The native syscall numbered C32_getpid (20): a per-syscall event that
+ * took a compat number for a native one would report a compat getpid as it.
+ */
+#if defined(__x86_64__)
+#define NATIVE_20	"writev"
+#else
+#define NATIVE_20	"epoll_create1"
+#endif
+
+static int trace_write(const char *dir, const char *file, const char *val)
+{
+	char path[256];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		ret = -1;
+	close(fd);
+	return ret;
+}
+
+/* How many lines of @text contain @what. */
+static int count_lines(const char *text, const char *what)
+{
+	const char *p = text;
+	int n = 0;
+
+	while ((p = strstr(p, what))) {
+		n++;
+		p = strchr(p, '\n');
+		if (!p)
+			break;
+	}
+	return n;
+}
+
+TEST(trace_events_report_compat_calls_as_raw_syscalls)
+{
+	static char text[1 << 16];
+	char inst[128], filter[64], path[160], raw_compat[32], raw_native[32];
+	ssize_t n, len = 0;
+	pid_t pid = getpid();
+	int fd;
+
+	if (access(TRACEFS "/instances", F_OK))
+		mount("tracefs", TRACEFS, "tracefs", 0, NULL);
+	if (access(TRACEFS "/events/raw_syscalls", F_OK) ||
+	    access(TRACEFS "/events/syscalls/sys_enter_getpid", F_OK) ||
+	    access(TRACEFS "/events/syscalls/sys_enter_" NATIVE_20, F_OK))
+		SKIP(return, "no syscall trace events (CONFIG_FTRACE_SYSCALLS)");
+	snprintf(inst, sizeof(inst), TRACEFS "/instances/mmrange_%d", pid);
+	ASSERT_EQ(0, mkdir(inst, 0700));
+	snprintf(filter, sizeof(filter), "common_pid == %d", pid);
+	ASSERT_EQ(0, trace_write(inst, "events/raw_syscalls/sys_enter/filter",
+				 filter));
+	ASSERT_EQ(0, trace_write(inst, "events/syscalls/sys_enter_getpid/filter",
+				 filter));
+	ASSERT_EQ(0, trace_write(inst, "events/raw_syscalls/sys_enter/enable",
+				 "1"));
+	ASSERT_EQ(0, trace_write(inst, "events/syscalls/sys_enter_getpid/enable",
+				 "1"));
+	ASSERT_EQ(0, trace_write(inst, "events/syscalls/sys_enter_" NATIVE_20
+				 "/filter", filter));
+	ASSERT_EQ(0, trace_write(inst, "events/syscalls/sys_enter_" NATIVE_20
+				 "/enable", "1"));
+	/* no other syscall numbered C32_getpid in either table runs here */
+	ASSERT_EQ(pid, compat_syscall(C32_getpid));
+	ASSERT_EQ(pid, syscall(SYS_getpid));
+	ASSERT_EQ(0, trace_write(inst, "tracing_on", "0"));
+
+	snprintf(raw_compat, sizeof(raw_compat), "sys_enter: NR %d ", C32_getpid);
+	snprintf(raw_native, sizeof(raw_native), "sys_enter: NR %d ", SYS_getpid);
+	snprintf(path, sizeof(path), "%s/trace", inst);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	while ((n = read(fd, text + len, sizeof(text) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	text[len] = '\0';
+	trace_write(inst, "events/raw_syscalls/sys_enter/enable", "0");
+	trace_write(inst, "events/syscalls/sys_enter_getpid/enable", "0");
+	trace_write(inst, "events/syscalls/sys_enter_" NATIVE_20 "/enable", "0");
+	rmdir(inst);
+
+	EXPECT_EQ(1, count_lines(text, raw_compat));
+	EXPECT_EQ(1, count_lines(text, raw_native));
+	EXPECT_EQ(1, count_lines(text, "sys_getpid("));
+	EXPECT_EQ(0, count_lines(text, "sys_" NATIVE_20 "("));
+	if (_metadata->exit_code)
+		TH_LOG("the trace:\n%s", text);
+}
+
 /* PR_MMAP_RANGE_COMPAT: compat placements inside, native ones as before. */
 FIXTURE(cwin) {
 	char *arena;
@@ -842,6 +950,290 @@ TEST(tls_registers_untouched)
 }
 
 /*
+ * ptrace of a tracee in an AArch32 syscall made through the entry: the
+ * AArch64 regset, the AArch32 number in x7, the stop direction in x12
+ * (as for AArch32 tasks; x7 is the number register here).
+ */
+struct a64_regs {
+	uint64_t x[31];
+	uint64_t sp, pc, pstate;
+};
+
+static int get_a64_regs(pid_t pid, struct a64_regs *r)
+{
+	struct iovec iov = { r, sizeof(*r) };
+
+	return ptrace(PTRACE_GETREGSET, pid, NT_PRSTATUS, &iov);
+}
+
+static int set_a64_regs(pid_t pid, struct a64_regs *r)
+{
+	struct iovec iov = { r, sizeof(*r) };
+
+	return ptrace(PTRACE_SETREGSET, pid, NT_PRSTATUS, &iov);
+}
+
+static int get_syscall_nr(pid_t pid)
+{
+	int nr = -2;
+	struct iovec iov = { &nr, sizeof(nr) };
+
+	if (ptrace(PTRACE_GETREGSET, pid, NT_ARM_SYSTEM_CALL, &iov))
+		return -3;
+	return nr;
+}
+
+static int set_syscall_nr(pid_t pid, int nr)
+{
+	struct iovec iov = { &nr, sizeof(nr) };
+
+	return ptrace(PTRACE_SETREGSET, pid, NT_ARM_SYSTEM_CALL, &iov);
+}
+
+#define X12_MARK	0x5a5a1212UL
+
+/* Compat getpid with x12 = X12_MARK; *x12 is what x12 held afterwards. */
+static long compat_getpid_x12(unsigned long *x12_after)
+{
+	register long x0 asm("x0") = 0;
+	register unsigned long x7 asm("x7") = C32_getpid;
+	register long x8 asm("x8") = -1;
+	register unsigned long x12 asm("x12") = X12_MARK;
+
+	asm volatile("svc #" C32_STR(__ARM64_SVC_COMPAT_IMM)
+		     : "+r"(x0), "+r"(x7), "+r"(x12)
+		     : "r"(x8)
+		     : "memory", "cc", "x1", "x2", "x3", "x4", "x5");
+	*x12_after = x12;
+	return x0;
+}
+
+/*
+ * A child that stops for its tracer, makes one compat getpid and exits
+ * with 0 if the call returned @want_ppid ? getppid() : getpid() and x12
+ * came back as it was, 2 if it returned getpid() instead of getppid(),
+ * 1 otherwise.
+ */
+static pid_t traced_compat_getpid(int want_ppid)
+{
+	pid_t pid = fork();
+	unsigned long x12;
+	long ret;
+
+	if (pid)
+		return pid;
+	if (ptrace(PTRACE_TRACEME, 0, 0, 0))
+		_exit(1);
+	raise(SIGSTOP);
+	ret = compat_getpid_x12(&x12);
+	if (x12 != X12_MARK)
+		_exit(1);
+	if (want_ppid)
+		_exit(ret == getppid() ? 0 : ret == getpid() ? 2 : 1);
+	_exit(ret == getpid() ? 0 : 1);
+}
+
+/*
+ * Resume @pid to its next syscall stop and describe it in @info; false
+ * once it has exited (its wait status in *status).
+ */
+static bool next_syscall_stop(pid_t pid, struct __ptrace_syscall_info *info,
+			      int *status)
+{
+	int sig = 0;
+
+	for (;;) {
+		if (ptrace(PTRACE_SYSCALL, pid, 0, sig))
+			return false;
+		if (waitpid(pid, status, 0) != pid)
+			return false;
+		if (!WIFSTOPPED(*status))
+			return false;
+		if (WSTOPSIG(*status) == (SIGTRAP | 0x80))
+			break;
+		sig = WSTOPSIG(*status) == SIGSTOP ? 0 : WSTOPSIG(*status);
+	}
+	return ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(*info), info) > 0;
+}
+
+static void start_tracing(struct __test_metadata *_metadata, pid_t pid)
+{
+	int status;
+
+	ASSERT_GE(pid, 0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSTOPPED(status));
+	ASSERT_EQ(0, ptrace(PTRACE_SETOPTIONS, pid, 0,
+			    PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL));
+}
+
+static bool is_compat_entry(const struct __ptrace_syscall_info *info, long nr)
+{
+	return info->op == PTRACE_SYSCALL_INFO_ENTRY &&
+	       info->arch == C32_AUDIT_ARCH && info->entry.nr == (uint64_t)nr;
+}
+
+/*
+ * At both stops x7 holds the AArch32 number, x12 the direction (0 at
+ * entry, 1 at exit), and NT_ARM_SYSTEM_CALL the number; afterwards the
+ * tracee has its x12 back.
+ */
+TEST(ptrace_stops_keep_compat_number_in_x7)
+{
+	struct __ptrace_syscall_info info;
+	struct a64_regs entry = { 0 }, ex = { 0 };
+	int status, nr = -1;
+	bool seen = false;
+	pid_t pid = traced_compat_getpid(0);
+
+	start_tracing(_metadata, pid);
+	while (next_syscall_stop(pid, &info, &status)) {
+		if (seen || !is_compat_entry(&info, C32_getpid))
+			continue;
+		seen = true;
+		ASSERT_EQ(0, get_a64_regs(pid, &entry));
+		nr = get_syscall_nr(pid);
+		ASSERT_TRUE(next_syscall_stop(pid, &info, &status));
+		ASSERT_EQ(PTRACE_SYSCALL_INFO_EXIT, info.op);
+		ASSERT_EQ(0, get_a64_regs(pid, &ex));
+	}
+	ASSERT_TRUE(seen);
+	TH_LOG("entry stop: x7 %#llx x12 %#llx nr %d; exit stop: x7 %#llx x12 %#llx",
+	       (unsigned long long)entry.x[7], (unsigned long long)entry.x[12],
+	       nr, (unsigned long long)ex.x[7],
+	       (unsigned long long)ex.x[12]);
+	EXPECT_EQ(C32_getpid, entry.x[7]);
+	EXPECT_EQ(0, entry.x[12]);
+	EXPECT_EQ(C32_getpid, nr);
+	EXPECT_EQ(C32_getpid, ex.x[7]);
+	EXPECT_EQ(1, ex.x[12]);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+}
+
+/*
+ * The classic way to change a syscall from its entry stop: write the
+ * number register, move the pc back over the svc and skip the current
+ * call; the svc then runs again with the new number.  Here compat getpid
+ * becomes compat getppid.
+ */
+TEST(ptrace_rewind_runs_rewritten_compat_number)
+{
+	struct __ptrace_syscall_info info;
+	struct a64_regs r;
+	bool rewound = false, rerun_seen = false;
+	int status;
+	pid_t pid = traced_compat_getpid(1);
+
+	start_tracing(_metadata, pid);
+	while (next_syscall_stop(pid, &info, &status)) {
+		if (rewound && is_compat_entry(&info, C32_getppid))
+			rerun_seen = true;
+		if (rewound || !is_compat_entry(&info, C32_getpid))
+			continue;
+		ASSERT_EQ(0, get_a64_regs(pid, &r));
+		r.x[7] = C32_getppid;
+		r.pc -= 4;
+		ASSERT_EQ(0, set_a64_regs(pid, &r));
+		ASSERT_EQ(0, set_syscall_nr(pid, -1));
+		rewound = true;
+	}
+	ASSERT_TRUE(rewound);
+	ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 2)
+		TH_LOG("the rerun svc made the old call, getpid");
+	EXPECT_TRUE(rerun_seen);
+	ASSERT_EQ(0, WEXITSTATUS(status));
+}
+
+/* NT_ARM_SYSTEM_CALL and the argument registers change a compat call. */
+TEST(ptrace_changes_compat_number_and_arguments)
+{
+	struct __ptrace_syscall_info info;
+	char *a = arena(_metadata), got[4];
+	struct a64_regs r;
+	int status, p[2], changed = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	memcpy(a, "abcd", 4);
+	pid = fork();
+	if (pid == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0))
+			_exit(1);
+		raise(SIGSTOP);
+		/* write 4 becomes write 2; getpid becomes getppid */
+		if (compat_syscall(C32_write, p[1], ptr32(a), 4) != 2)
+			_exit(2);
+		_exit(compat_syscall(C32_getpid) == getppid() ? 0 : 3);
+	}
+	start_tracing(_metadata, pid);
+	while (next_syscall_stop(pid, &info, &status)) {
+		if (is_compat_entry(&info, C32_write)) {
+			ASSERT_EQ(0, get_a64_regs(pid, &r));
+			ASSERT_EQ(4, r.x[2]);
+			r.x[2] = 2;
+			ASSERT_EQ(0, set_a64_regs(pid, &r));
+			changed++;
+		} else if (is_compat_entry(&info, C32_getpid)) {
+			ASSERT_EQ(0, set_syscall_nr(pid, C32_getppid));
+			changed++;
+		}
+	}
+	ASSERT_EQ(2, changed);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(2, read(p[0], got, 4));
+	ASSERT_EQ(0, memcmp(got, "ab", 2));
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * Compat sigaltstack would take a stack of COMPAT_MINSIGSTKSZ (2048)
+ * bytes, where native sigaltstack wants MINSIGSTKSZ (5120): the AArch64
+ * frames delivered on it would be written below it.  It is refused, and
+ * the task's stack setting is left alone.
+ */
+TEST(sigaltstack_refused)
+{
+	char *a = arena(_metadata);
+	uint32_t *css = (uint32_t *)a;	/* compat stack_t: sp, flags, size */
+	stack_t ss = { .ss_sp = a + 4096, .ss_size = 2048 }, cur;
+
+	css[0] = ptr32(a + 4096);
+	css[1] = 0;
+	css[2] = 2048;
+	ASSERT_EQ(-ENOSYS, compat_syscall(C32_sigaltstack, ptr32(css), 0));
+	ASSERT_EQ(0, sigaltstack(NULL, &cur));
+	ASSERT_EQ(SS_DISABLE, cur.ss_flags);
+	/* the native call refuses that size */
+	ASSERT_EQ(-1, sigaltstack(&ss, NULL));
+	ASSERT_EQ(ENOMEM, errno);
+}
+
+/*
+ * personality() follows the AArch64 rules: PER_LINUX32 is refused where
+ * there is no AArch32 EL0 (an AArch64-only CPU, or arm64.no32bit_el0), as
+ * by the native call, instead of the generic compat entry's yes.
+ */
+TEST(personality_as_native)
+{
+	long old = syscall(SYS_personality, 0xffffffffUL), native, compat;
+	int native_errno;
+
+	ASSERT_GE(old, 0);
+	native = syscall(SYS_personality, PER_LINUX32);
+	native_errno = errno;
+	syscall(SYS_personality, old);
+	compat = compat_syscall(C32_personality, PER_LINUX32);
+	syscall(SYS_personality, old);
+	TH_LOG("PER_LINUX32: native %ld (%s), compat %ld", native,
+	       native < 0 ? strerror(native_errno) : "ok", compat);
+	ASSERT_EQ(native < 0 ? -native_errno : native, compat);
+}
+
+/*
  * Calls whose compat implementation works on AArch32 register state, or
  * would start AArch64 code with guest state, are -ENOSYS; the arguments
  * are ones with which each would otherwise succeed.
@@ -861,6 +1253,7 @@ TEST(enosys_list)
 		{ "ptrace", C32_ptrace, { PTRACE_TRACEME } },
 		{ "clone", C32_clone, { SIGCHLD } },
 		{ "clone3", C32_clone3, { ptr32(a), 64 } },
+		{ "sigaltstack", C32_sigaltstack, { 0, ptr32(a + 128) } },
 		{ "ARM breakpoint", C32_ARM_breakpoint, { 0 } },
 		{ "ARM cacheflush", C32_ARM_cacheflush,
 		  { ptr32(a), ptr32(a + 4096) } },
