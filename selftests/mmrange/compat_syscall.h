@@ -24,6 +24,7 @@
 #define C32_fork		2
 #define C32_read		3
 #define C32_write		4
+#define C32_execve		11
 #define C32_getpid		20
 #define C32_ptrace		26
 #define C32_ioctl		54
@@ -37,6 +38,7 @@
 #define C32_writev		146
 #define C32_nanosleep		162
 #define C32_mremap		163
+#define C32_prctl		172
 #define C32_rt_sigreturn	173
 #define C32_rt_sigaction	174
 #define C32_pread64		180
