@@ -300,15 +300,20 @@ $(call per_arch,initramfs-mm): initramfs-mm-%: mm-selftests-%
 		$(B)/$*/no-tests file:/bin/bash=$(BASH_STATIC_$*) \
 		$(call kselftest_files,$*,$(B)/$*/kselftest-mm)
 
-# check-mm-ARCH: boot both guests (even after a failed boot), then compare
+# check-mm-ARCH: boot both guests (even after a failed boot), then compare.
+# loglevel=5: kernel messages of level info and notice stay off the console,
+# where they split the lines of the test output (run_vmtests.sh writes
+# drop_caches, which logs "drop_caches: 3" in the middle of a result line);
+# warnings, errors and every splat run-guest looks for are below 5.
+MM_APPEND := loglevel=5 mmrange.timeout=3000
 $(call per_arch,check-mm): check-mm-%: deps
 	@rm -f $(B)/$*/guest-mm.log $(B)/$*/guest-mm-base.log $(B)/$*/check-mm-summary.txt
 	+@$(MAKE) --no-print-directory kernel-$* kernel-base-$* initramfs-mm-$*
 	+@rc=0; \
-	MMRANGE_MEM=$(MM_GUEST_MEM) APPEND_EXTRA="mmrange.timeout=3000 mmrange.kselftest=plain,low,high $(APPEND_EXTRA)" \
+	MMRANGE_MEM=$(MM_GUEST_MEM) APPEND_EXTRA="$(MM_APPEND) mmrange.kselftest=plain,low,high $(APPEND_EXTRA)" \
 		$(STAGE) boot-mm-$* selftests/run-guest $* $(KERNEL_$*) \
 		$(B)/$*/initramfs-mm.cpio.gz $(B)/$*/guest-mm.log $(MM_GUEST_TIMEOUT) >/dev/null || rc=1; \
-	MMRANGE_MEM=$(MM_GUEST_MEM) APPEND_EXTRA="mmrange.timeout=3000 mmrange.kselftest=plain $(APPEND_EXTRA)" \
+	MMRANGE_MEM=$(MM_GUEST_MEM) APPEND_EXTRA="$(MM_APPEND) mmrange.kselftest=plain $(APPEND_EXTRA)" \
 		$(STAGE) boot-mm-base-$* selftests/run-guest $* $(KERNEL_BASE_$*) \
 		$(B)/$*/initramfs-mm.cpio.gz $(B)/$*/guest-mm-base.log $(MM_GUEST_TIMEOUT) >/dev/null || rc=1; \
 	echo "==> compare-mm-results $*"; \
