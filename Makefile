@@ -125,7 +125,7 @@ APPEND_noia32 := ia32_emulation=false mmrange.expect_compat=0 mmrange.only=libmm
 APPEND_nosvc := aarch32_svc=0 mmrange.expect_compat=0 \
 	mmrange.only=mmrange_aarch32_svc_test,libmmrange_compat_test
 APPEND_a64only := arm64.no32bit_el0 \
-	mmrange.only=mmrange_compat_test,mmrange_aarch32_svc_test,libmmrange_compat_test
+	mmrange.only=mmrange_compat_test,mmrange_exclusive_test,mmrange_aarch32_svc_test,libmmrange_compat_test
 variant_logs = $(foreach v,$(VARIANTS_$(1)),$(B)/$(1)/guest-$(v).log)
 .PHONY: $(foreach a,$(ARCHES),$(foreach v,$(VARIANTS_$(a)),boot-$(a)-$(v)))
 

@@ -69,12 +69,6 @@ __attribute__((constructor)) static void pick_arena(void)
 	}
 }
 
-static bool overlaps(unsigned long addr, unsigned long len,
-		     unsigned long start, unsigned long end)
-{
-	return addr < end && start < addr + len;
-}
-
 /* The arena, zeroed; a test maps it once. */
 static char *arena(struct __test_metadata *_metadata)
 {
@@ -88,13 +82,6 @@ static char *arena(struct __test_metadata *_metadata)
 	ASSERT_EQ(ARENA, (unsigned long)p);
 	return p;
 }
-
-#define ASSERT_C32_OK(_ret) do {						\
-	long __r = (_ret);							\
-	if (__r < 0 && __r >= -4095)						\
-		TH_LOG("%s: %s", #_ret, strerror((int)-__r));			\
-	ASSERT_FALSE(__r < 0 && __r >= -4095);					\
-} while (0)
 
 /* Wait up to 10 s until @pid is inside syscall @nr (/proc/PID/syscall). */
 static int wait_in_syscall(pid_t pid, long nr)

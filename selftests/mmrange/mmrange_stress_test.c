@@ -247,7 +247,7 @@ static void race_record(unsigned long epoch, const struct win *w)
 /*
  * What a call produced: a placement of [addr, addr + len), or with @old an
  * in-place growth from old to len bytes, which may not make the mapping
- * span an edge it did not span (patch 3): the VMA ended at addr + old, so
+ * span an edge it did not span (patch 4): the VMA ended at addr + old, so
  * that is an edge in [addr + old, addr + len).
  */
 struct sample {

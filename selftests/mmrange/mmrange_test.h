@@ -118,6 +118,13 @@ static inline bool range_inside(unsigned long addr, unsigned long len,
 	return addr >= start && addr <= end && len <= end - addr;
 }
 
+/* Whether [addr, addr + len) and [start, end) share an address. */
+static inline bool overlaps(unsigned long addr, unsigned long len,
+			    unsigned long start, unsigned long end)
+{
+	return addr < end && start < addr + len;
+}
+
 static inline int read_ulong(const char *path, unsigned long *val)
 {
 	FILE *f = fopen(path, "re");
@@ -247,6 +254,29 @@ static inline int maps_find(unsigned long addr, unsigned long *lo,
 	if (maps_line(addr, line, sizeof(line)))
 		return -1;
 	return sscanf(line, "%lx-%lx", lo, hi) == 2 ? 0 : -1;
+}
+
+/* The bounds of the first VMA named @name ("[stack]", "[uprobes]"). */
+static inline int maps_find_name(const char *name, unsigned long *lo,
+				 unsigned long *hi)
+{
+	char line[512], path[256];
+	int ret = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return -1;
+	errno = ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %255s", lo, hi,
+			   path) == 3 && !strcmp(path, name)) {
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
 }
 
 /* How many VMAs overlap [start, end). */
@@ -524,6 +554,14 @@ static inline int touch_below_growsdown(unsigned long addr, unsigned long pages)
 		       __want, strerror(__want));				\
 	ASSERT_EQ(-1, __r);							\
 	ASSERT_EQ(__want, __e);							\
+} while (0)
+
+/* A compat syscall's result (compat_syscall.h) is not -errno. */
+#define ASSERT_C32_OK(_ret) do {						\
+	long __r = (_ret);							\
+	if (__r < 0 && __r >= -4095)						\
+		TH_LOG("%s: %s", #_ret, strerror((int)-__r));			\
+	ASSERT_FALSE(__r < 0 && __r >= -4095);					\
 } while (0)
 
 /* A successful mmr_set(), with the errno on failure. */

@@ -32,6 +32,13 @@
 #ifndef PR_MMAP_RANGE_LOCK
 # define PR_MMAP_RANGE_LOCK		(1UL << 1)
 #endif
+/*
+ * With PR_MMAP_RANGE_COMPAT: the window is the compat syscalls' alone, so
+ * nothing else the kernel places lands inside it.
+ */
+#ifndef PR_MMAP_RANGE_EXCLUSIVE
+# define PR_MMAP_RANGE_EXCLUSIVE	(1UL << 2)
+#endif
 
 /*
  * The smallest window PR_SET_MMAP_RANGE accepts, in pages: 16 MiB with
