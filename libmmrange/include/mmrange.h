@@ -32,6 +32,8 @@ extern "C" {
 /* Flags of mmr_window_set() (the PR_MMAP_RANGE_* values). */
 #define MMR_WINDOW_COMPAT	(1U << 0)	/* confine compat syscalls only */
 #define MMR_WINDOW_LOCK		(1U << 1)	/* no change until execve() */
+/* With MMR_WINDOW_COMPAT: the window is the compat syscalls' alone. */
+#define MMR_WINDOW_EXCLUSIVE	(1U << 2)
 
 /*
  * The smallest window the kernel accepts, in pages of the running kernel
@@ -54,6 +56,7 @@ int mmr_window_clear(void);
 #define MMR_FEAT_WINDOW		(1U << 0)	/* PR_SET_MMAP_RANGE */
 #define MMR_FEAT_COMPAT_WINDOW	(1U << 1)	/* MMR_WINDOW_COMPAT accepted */
 #define MMR_FEAT_COMPAT_SYSCALL	(1U << 2)	/* mmr_compat_syscall() works */
+#define MMR_FEAT_EXCLUSIVE_WINDOW (1U << 3)	/* MMR_WINDOW_EXCLUSIVE accepted */
 
 unsigned int mmr_features(void);
 
@@ -90,6 +93,8 @@ struct mmr_guest;
 #define MMR_GUEST_COMPAT	(1U << 0)	/* window for compat syscalls only */
 #define MMR_GUEST_LOCK		(1U << 1)	/* lock the window */
 #define MMR_GUEST_FALLBACK	(1U << 2)	/* do not use the kernel window */
+/* With MMR_GUEST_COMPAT: keep the translator's own placements out. */
+#define MMR_GUEST_EXCLUSIVE	(1U << 3)
 
 /* What stays inside the window (mmr_guest_confines()). */
 #define MMR_CONFINES_GUEST_MMAP	(1U << 0)	/* mmr_guest_mmap/mremap */
@@ -100,6 +105,11 @@ struct mmr_guest;
 #define MMR_CONFINES_DRIVER	(1U << 5)	/* mappings drivers make (vm_mmap) */
 #define MMR_CONFINES_ALIGNED	(1U << 6)	/* hugetlbfs/THP alignment kept */
 #define MMR_CONFINES_ALL	((1U << 7) - 1)
+/*
+ * Not a placement kept inside but the converse: what the translator's own
+ * (native) calls place without MAP_FIXED never lands inside the window.
+ */
+#define MMR_CONFINES_NATIVE_OUTSIDE (1U << 7)
 
 int mmr_guest_open(struct mmr_guest **guest, uint64_t start, uint64_t end,
 		   unsigned int flags);

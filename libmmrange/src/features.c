@@ -16,12 +16,13 @@
 #define PROBE_START	(1ULL << 30)
 
 /*
- * Whether PR_MMAP_RANGE_COMPAT is accepted, asked in a child so that the
+ * Whether a window with @flags is accepted, asked in a child so that the
  * caller's window never changes.  The child is a raw clone() without an
  * exit signal: it makes no C library calls, and no SIGCHLD handler of the
  * caller's sees it.
  */
-static int compat_window_accepted(const struct mmr_window *cur)
+static int window_flags_accepted(const struct mmr_window *cur,
+				 unsigned long flags)
 {
 	/* The child makes no C library calls: its window end comes from here. */
 	unsigned long end = PROBE_START + MMR_WINDOW_MIN_PAGES *
@@ -29,7 +30,7 @@ static int compat_window_accepted(const struct mmr_window *cur)
 	int status;
 	long pid;
 
-	if (cur->flags & MMR_WINDOW_COMPAT)
+	if ((cur->flags & flags) == flags)
 		return 1;
 	if (cur->flags & MMR_WINDOW_LOCK)
 		return 0;	/* the child could not set anything either */
@@ -38,7 +39,7 @@ static int compat_window_accepted(const struct mmr_window *cur)
 		return 0;
 	if (pid == 0) {
 		long ret = syscall(SYS_prctl, PR_SET_MMAP_RANGE, PROBE_START,
-				   end, PR_MMAP_RANGE_COMPAT, 0UL);
+				   end, flags, 0UL);
 
 		syscall(SYS_exit_group, ret == 0 ? 0 : 1);
 	}
@@ -55,8 +56,11 @@ MMR_EXPORT unsigned int mmr_features(void)
 
 	if (mmr_window_get(&cur) == 0) {
 		f |= MMR_FEAT_WINDOW;
-		if (compat_window_accepted(&cur))
+		if (window_flags_accepted(&cur, PR_MMAP_RANGE_COMPAT))
 			f |= MMR_FEAT_COMPAT_WINDOW;
+		if (window_flags_accepted(&cur, PR_MMAP_RANGE_COMPAT |
+					  PR_MMAP_RANGE_EXCLUSIVE))
+			f |= MMR_FEAT_EXCLUSIVE_WINDOW;
 	}
 	if (mmr_compat_works())
 		f |= MMR_FEAT_COMPAT_SYSCALL;

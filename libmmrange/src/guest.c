@@ -7,7 +7,8 @@
  *    window;
  *  - compat: the window has PR_MMAP_RANGE_COMPAT; guest mappings are made
  *    as compat syscalls (mmap2, munmap, mremap) so that the kernel confines
- *    them while the translator's own 64-bit calls are not;
+ *    them while the translator's own 64-bit calls are not (and, with
+ *    PR_MMAP_RANGE_EXCLUSIVE, are kept out of the window);
  *  - fallback: no kernel support (or MMR_GUEST_FALLBACK); see fallback.c.
  */
 #include <errno.h>
@@ -50,6 +51,12 @@ static int open_kernel(struct mmr_guest *g, unsigned int flags)
 	} else {
 		g->mode = MMR_MODE_KERNEL;
 	}
+	if (flags & MMR_GUEST_EXCLUSIVE) {
+		if (!(mmr_features() & MMR_FEAT_EXCLUSIVE_WINDOW))
+			return -EOPNOTSUPP;
+		wflags |= MMR_WINDOW_EXCLUSIVE;
+		g->exclusive = true;
+	}
 	if (flags & MMR_GUEST_LOCK)
 		wflags |= MMR_WINDOW_LOCK;
 	return mmr_window_set(g->start, g->end, wflags);
@@ -65,7 +72,9 @@ MMR_EXPORT int mmr_guest_open(struct mmr_guest **guest, uint64_t start,
 
 	if (!guest || start >= end || !mmr_aligned(start, page) ||
 	    !mmr_aligned(end, page) ||
-	    (flags & ~(MMR_GUEST_COMPAT | MMR_GUEST_LOCK | MMR_GUEST_FALLBACK)))
+	    (flags & ~(MMR_GUEST_COMPAT | MMR_GUEST_LOCK | MMR_GUEST_FALLBACK |
+		       MMR_GUEST_EXCLUSIVE)) ||
+	    ((flags & MMR_GUEST_EXCLUSIVE) && !(flags & MMR_GUEST_COMPAT)))
 		return -EINVAL;
 	g = calloc(1, sizeof(*g));
 	if (!g)
@@ -112,9 +121,11 @@ MMR_EXPORT unsigned int mmr_guest_confines(const struct mmr_guest *g)
 		return MMR_CONFINES_ALL;
 	case MMR_MODE_COMPAT:
 		/* Provided the guest's syscalls are made as compat ones. */
-		return MMR_CONFINES_ALL & ~MMR_CONFINES_MMAP;
+		return (MMR_CONFINES_ALL & ~MMR_CONFINES_MMAP) |
+		       (g->exclusive ? MMR_CONFINES_NATIVE_OUTSIDE : 0);
 	default:
-		return MMR_CONFINES_GUEST_MMAP;
+		/* The placeholders hold every free page of the window. */
+		return MMR_CONFINES_GUEST_MMAP | MMR_CONFINES_NATIVE_OUTSIDE;
 	}
 }
 
@@ -135,6 +146,8 @@ MMR_EXPORT const char *mmr_confines_name(unsigned int bit)
 		return "driver mmap";
 	case MMR_CONFINES_ALIGNED:
 		return "alignment";
+	case MMR_CONFINES_NATIVE_OUTSIDE:
+		return "native placements outside";
 	}
 	return NULL;
 }

@@ -21,6 +21,7 @@ struct mmr_guest {
 	uint64_t start, end, page;
 	enum mmr_mode mode;
 	bool locked;
+	bool exclusive;		/* compat: native placements kept out */
 	struct ext_set free;	/* fallback: placeholder pages */
 };
 

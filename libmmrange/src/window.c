@@ -10,6 +10,7 @@
 
 _Static_assert(MMR_WINDOW_COMPAT == PR_MMAP_RANGE_COMPAT, "flag values");
 _Static_assert(MMR_WINDOW_LOCK == PR_MMAP_RANGE_LOCK, "flag values");
+_Static_assert(MMR_WINDOW_EXCLUSIVE == PR_MMAP_RANGE_EXCLUSIVE, "flag values");
 _Static_assert(MMR_WINDOW_MIN_PAGES == PR_MMAP_RANGE_MIN_PAGES, "min pages");
 _Static_assert(sizeof(struct mmr_window) == sizeof(struct prctl_mmap_range),
 	       "struct layout");

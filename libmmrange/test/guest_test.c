@@ -3,6 +3,7 @@
 #include "libtest.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
@@ -21,6 +22,9 @@ FIXTURE_VARIANT_ADD(guest, fallback) { .flags = MMR_GUEST_FALLBACK };
 FIXTURE_VARIANT_ADD(guest, kernel) { .flags = 0, .needs_kernel = true };
 FIXTURE_VARIANT_ADD(guest, compat) {
 	.flags = MMR_GUEST_COMPAT, .needs_kernel = true
+};
+FIXTURE_VARIANT_ADD(guest, compat_exclusive) {
+	.flags = MMR_GUEST_COMPAT | MMR_GUEST_EXCLUSIVE, .needs_kernel = true
 };
 
 FIXTURE_SETUP(guest)
@@ -49,7 +53,11 @@ TEST_F(guest, confines_as_documented)
 	unsigned int c = mmr_guest_confines(self->g), bit;
 
 	if (variant->flags & MMR_GUEST_FALLBACK) {
-		ASSERT_EQ((unsigned int)MMR_CONFINES_GUEST_MMAP, c);
+		ASSERT_EQ(MMR_CONFINES_GUEST_MMAP | MMR_CONFINES_NATIVE_OUTSIDE,
+			  c);
+	} else if (variant->flags & MMR_GUEST_EXCLUSIVE) {
+		ASSERT_EQ((MMR_CONFINES_ALL & ~MMR_CONFINES_MMAP) |
+			  MMR_CONFINES_NATIVE_OUTSIDE, c);
 	} else if (variant->flags & MMR_GUEST_COMPAT) {
 		ASSERT_EQ(MMR_CONFINES_ALL & ~MMR_CONFINES_MMAP, c);
 	} else {
@@ -57,6 +65,7 @@ TEST_F(guest, confines_as_documented)
 	}
 	for (bit = 1; bit & MMR_CONFINES_ALL; bit <<= 1)
 		ASSERT_NE(NULL, mmr_confines_name(bit));
+	ASSERT_NE(NULL, mmr_confines_name(MMR_CONFINES_NATIVE_OUTSIDE));
 	ASSERT_EQ(NULL, mmr_confines_name(3));
 }
 
@@ -232,6 +241,52 @@ TEST_F(guest, shmat_and_io_setup)
 	syscall(SYS_io_destroy, ctx);
 }
 
+static bool overlaps_window(uint64_t addr, uint64_t len)
+{
+	return addr < WIN_END && WIN_START < addr + len;
+}
+
+static void *stack_of_thread(void *arg)
+{
+	int local;
+
+	*(uint64_t *)arg = (uint64_t)(uintptr_t)&local;
+	return NULL;
+}
+
+/*
+ * Where mmr_guest_confines() reports MMR_CONFINES_NATIVE_OUTSIDE, the
+ * translator's own placements, with and without a hint inside the window,
+ * its malloc() and its threads' stacks, all land outside the window.
+ */
+TEST_F(guest, native_placements_outside)
+{
+	uint64_t stack = 0;
+	pthread_t t;
+	char *big;
+	void *p;
+	int i;
+
+	if (!(mmr_guest_confines(self->g) & MMR_CONFINES_NATIVE_OUTSIDE))
+		SKIP(return, "this mode does not keep native placements out");
+	for (i = 0; i < 32; i++) {
+		void *hint = i % 2 ? (void *)(WIN_START + SZ_16M) : NULL;
+
+		p = mmap(hint, page() * (1 + i), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		ASSERT_FALSE(overlaps_window((uint64_t)(uintptr_t)p,
+					     page() * (1 + i)));
+	}
+	big = malloc(8 * SZ_1M);
+	ASSERT_NE(NULL, big);
+	ASSERT_FALSE(overlaps_window((uint64_t)(uintptr_t)big, 8 * SZ_1M));
+	free(big);
+	ASSERT_EQ(0, pthread_create(&t, NULL, stack_of_thread, &stack));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	ASSERT_FALSE(overlaps_window(stack, sizeof(int)));
+}
+
 TEST(open_bad_arguments)
 {
 	struct mmr_guest *g;
@@ -240,6 +295,9 @@ TEST(open_bad_arguments)
 	ASSERT_EQ(-EINVAL, mmr_guest_open(&g, WIN_END, WIN_START, 0));
 	ASSERT_EQ(-EINVAL, mmr_guest_open(&g, WIN_START + 1, WIN_END, 0));
 	ASSERT_EQ(-EINVAL, mmr_guest_open(&g, WIN_START, WIN_END, 1U << 9));
+	/* An exclusive window is a compat-only one. */
+	ASSERT_EQ(-EINVAL, mmr_guest_open(&g, WIN_START, WIN_END,
+					  MMR_GUEST_EXCLUSIVE));
 	if (have_kernel_window())
 		ASSERT_EQ(-EINVAL, mmr_guest_open(&g, WIN_START, 8ULL << 30,
 						  MMR_GUEST_COMPAT));

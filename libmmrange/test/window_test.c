@@ -10,12 +10,16 @@ TEST(features_match_expectation)
 		ASSERT_TRUE(f & MMR_FEAT_WINDOW);
 		ASSERT_TRUE(f & MMR_FEAT_COMPAT_WINDOW);
 		ASSERT_TRUE(f & MMR_FEAT_COMPAT_SYSCALL);
+		ASSERT_TRUE(f & MMR_FEAT_EXCLUSIVE_WINDOW);
 	}
-	/* A compat-only window needs the window itself. */
+	/* A compat-only window needs the window itself, an exclusive one both. */
 	if (f & MMR_FEAT_COMPAT_WINDOW)
 		ASSERT_TRUE(f & MMR_FEAT_WINDOW);
+	if (f & MMR_FEAT_EXCLUSIVE_WINDOW)
+		ASSERT_TRUE(f & MMR_FEAT_COMPAT_WINDOW);
 	ASSERT_EQ(0U, f & ~(MMR_FEAT_WINDOW | MMR_FEAT_COMPAT_WINDOW |
-			    MMR_FEAT_COMPAT_SYSCALL));
+			    MMR_FEAT_COMPAT_SYSCALL |
+			    MMR_FEAT_EXCLUSIVE_WINDOW));
 }
 
 TEST(set_get_clear)
