@@ -342,10 +342,12 @@ $(DEMO_DIR)/demo-window: examples/window-demo.c uapi/linux/mmrange.h | deps
 $(LIBMMRANGE_x86_64): $(wildcard libmmrange/src/*.[ch] libmmrange/src/arch/*/*.h libmmrange/include/*.h)
 	@$(MAKE) -s --no-print-directory -C libmmrange ARCH=x86_64 O=$(B)/x86_64/libmmrange $@
 
+# A static PIE, as translators are: a -static program's text and brk heap
+# would lie inside the guest's window before it is even set.
 $(DEMO_DIR)/demo-translator: examples/translator-demo.c $(LIBMMRANGE_x86_64) | deps
 	@mkdir -p $(dir $@)
-	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -Ilibmmrange/include -Iuapi \
-		-o $@ $< $(LIBMMRANGE_x86_64) -luring -pthread
+	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -fPIE -static-pie -Ilibmmrange/include -Iuapi \
+		-o $@ $< $(LIBMMRANGE_x86_64) -pthread
 
 .PHONY: demo
 demo: deps $(DEMOS) kernel-x86_64 tree
