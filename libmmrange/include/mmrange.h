@@ -7,9 +7,12 @@
  * region above it for its own memory (code cache, heap), and maps guest
  * memory through mmr_guest_*().  On kernels without PR_SET_MMAP_RANGE the
  * library falls back to what QEMU linux-user does: it reserves the window
- * PROT_NONE and places guest mappings inside with MAP_FIXED, and
- * mmr_guest_confines() says which kernel-chosen mappings it then cannot
- * keep inside.
+ * PROT_NONE and places guest mappings inside with MAP_FIXED, or, with
+ * MMR_GUEST_RESERVE_OUTSIDE, to what FEX does: it reserves everything
+ * outside the window, so that the kernel has nowhere else to place.
+ * mmr_guest_confines() says which kernel-chosen mappings each mode keeps
+ * inside.  The library records the guest mappings it makes, for a
+ * translator's /proc/self/maps, shmdt() and access checks.
  *
  * Every function returns 0 (or a pointer / value) on success.  Functions
  * returning int return a negative errno value on failure; functions
@@ -57,6 +60,7 @@ int mmr_window_clear(void);
 #define MMR_FEAT_COMPAT_WINDOW	(1U << 1)	/* MMR_WINDOW_COMPAT accepted */
 #define MMR_FEAT_COMPAT_SYSCALL	(1U << 2)	/* mmr_compat_syscall() works */
 #define MMR_FEAT_EXCLUSIVE_WINDOW (1U << 3)	/* MMR_WINDOW_EXCLUSIVE accepted */
+#define MMR_FEAT_SEAL		(1U << 4)	/* mseal(): MMR_HIGH_SEAL works */
 
 unsigned int mmr_features(void);
 
@@ -76,6 +80,8 @@ struct mmr_high;
 
 /* Flags of mmr_high_alloc(). */
 #define MMR_HIGH_GUARD		(1U << 0)	/* a PROT_NONE page on each side */
+/* mseal() the allocation: no munmap, mremap, mprotect or MAP_FIXED over it. */
+#define MMR_HIGH_SEAL		(1U << 1)
 
 int mmr_high_reserve(struct mmr_high **high, uint64_t start, uint64_t size);
 void mmr_high_release(struct mmr_high *high);
@@ -95,6 +101,11 @@ struct mmr_guest;
 #define MMR_GUEST_FALLBACK	(1U << 2)	/* do not use the kernel window */
 /* With MMR_GUEST_COMPAT: keep the translator's own placements out. */
 #define MMR_GUEST_EXCLUSIVE	(1U << 3)
+/*
+ * The fallback reserves every free gap outside the window, as FEX does,
+ * instead of the free space inside it, as QEMU does.
+ */
+#define MMR_GUEST_RESERVE_OUTSIDE (1U << 4)
 
 /* What stays inside the window (mmr_guest_confines()). */
 #define MMR_CONFINES_GUEST_MMAP	(1U << 0)	/* mmr_guest_mmap/mremap */
@@ -119,8 +130,45 @@ const char *mmr_confines_name(unsigned int bit);
 void *mmr_guest_mmap(struct mmr_guest *guest, void *addr, size_t len,
 		     int prot, int flags, int fd, off_t offset);
 int mmr_guest_munmap(struct mmr_guest *guest, void *addr, size_t len);
+/* As mremap(2): a new_address follows @flags when they hold MREMAP_FIXED. */
 void *mmr_guest_mremap(struct mmr_guest *guest, void *old_addr,
-		       size_t old_len, size_t new_len, int flags);
+		       size_t old_len, size_t new_len, int flags, ...);
+int mmr_guest_mprotect(struct mmr_guest *guest, void *addr, size_t len,
+		       int prot);
+void *mmr_guest_shmat(struct mmr_guest *guest, int shmid, const void *addr,
+		      int shmflg);
+int mmr_guest_shmdt(struct mmr_guest *guest, const void *addr);
+/* With MMR_GUEST_RESERVE_OUTSIDE: reserve the gaps outside opened since. */
+int mmr_guest_refill(struct mmr_guest *guest);
+
+/* ---- The guest's mappings, as the library made them ---------------------- */
+
+/* Kinds of mapping (struct mmr_mapping). */
+#define MMR_KIND_ANON		0	/* anonymous memory */
+#define MMR_KIND_FILE		1	/* a file (offset holds its offset) */
+#define MMR_KIND_SHM		2	/* a System V segment (mmr_guest_shmat) */
+#define MMR_KIND_RING		3	/* placed by the kernel (io_setup, ...) */
+
+struct mmr_mapping {
+	uint64_t start;		/* first address */
+	uint64_t end;		/* end (exclusive) */
+	int prot;		/* PROT_* */
+	int flags;		/* MAP_SHARED or MAP_PRIVATE */
+	unsigned int kind;	/* MMR_KIND_* */
+	int shmid;		/* MMR_KIND_SHM: the segment, else -1 */
+	uint64_t offset;	/* MMR_KIND_FILE: file offset of start */
+	uint64_t attach;	/* MMR_KIND_SHM: the address shmat returned */
+};
+
+int mmr_guest_lookup(struct mmr_guest *guest, uint64_t addr,
+		     struct mmr_mapping *mapping);
+int mmr_guest_next(struct mmr_guest *guest, uint64_t addr,
+		   struct mmr_mapping *mapping);
+int mmr_guest_access(struct mmr_guest *guest, uint64_t addr, uint64_t len,
+		     int prot);
+int mmr_guest_record(struct mmr_guest *guest, uint64_t addr, uint64_t len,
+		     int prot, unsigned int kind);
+int mmr_guest_forget(struct mmr_guest *guest, uint64_t addr, uint64_t len);
 
 /* ---- Errors -------------------------------------------------------------- */
 

@@ -147,15 +147,52 @@ bool ext_covers(const struct ext_set *set, uint64_t start, uint64_t len)
 	return n && len <= n->len - (start - n->start);
 }
 
-int ext_insert(struct ext_set *set, uint64_t start, uint64_t len, uint32_t tag)
+struct ext *ext_next(const struct ext_set *set, uint64_t addr)
 {
-	struct ext *n = new_node(set, start, len, tag), *a, *b;
+	struct ext *t = set->root, *best = NULL;
+
+	/* Ranges are disjoint: their ends ascend with their starts. */
+	while (t) {
+		if (t->start + t->len > addr) {
+			best = t;
+			t = t->l;
+		} else {
+			t = t->r;
+		}
+	}
+	return best;
+}
+
+int ext_insert_as(struct ext_set *set, uint64_t start, uint64_t len,
+		  const struct ext *from)
+{
+	struct ext *n = new_node(set, start, len, from ? from->tag : 0), *a, *b;
 
 	if (!n)
 		return -ENOMEM;
+	if (from) {
+		n->off = from->off;
+		n->aux = from->aux;
+	}
 	split(set->root, start, &a, &b);
 	set->root = merge(merge(a, n), b);
 	return 0;
+}
+
+int ext_insert(struct ext_set *set, uint64_t start, uint64_t len, uint32_t tag)
+{
+	struct ext from = { .tag = tag };
+
+	return ext_insert_as(set, start, len, &from);
+}
+
+/* @piece takes @from's data, for the part of it that starts at @start. */
+static void keep_data(struct ext *piece, const struct ext *from,
+		      uint64_t start)
+{
+	piece->tag = from->tag;
+	piece->off = from->off + (start - from->start);
+	piece->aux = from->aux;
 }
 
 bool ext_erase(struct ext_set *set, uint64_t start)
@@ -221,12 +258,16 @@ int ext_take(struct ext_set *set, uint64_t start, uint64_t len, bool whole)
 		prev = pop_last(&a);
 		lo = prev->start;
 		hi = prev->start + prev->len;
+		keep_data(left, prev, lo);
+		keep_data(right, prev, end);
 		free(prev);
 	}
 	split(b, end, &m, &c);
 	last = last_of(m);
-	if (last && last->start + last->len > hi)
+	if (last && last->start + last->len > hi) {
 		hi = last->start + last->len;
+		keep_data(right, last, end);
+	}
 	free_tree(m);
 
 	if (lo < start) {

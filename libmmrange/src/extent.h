@@ -6,7 +6,8 @@
  * operation ever walks every range.
  *
  * The free space of a region is one such set; the allocations in it are
- * another (there the ranges are never merged).
+ * another, and a guest's mappings a third (there the ranges are never
+ * merged, and carry the caller's data).
  */
 #ifndef MMR_EXTENT_H
 #define MMR_EXTENT_H
@@ -20,6 +21,8 @@ struct ext {
 	uint64_t max;		/* longest len in this subtree */
 	uint32_t prio;
 	uint32_t tag;		/* caller's data (allocation flags) */
+	uint64_t off;		/* caller's data that moves with start */
+	uint64_t aux;		/* caller's data */
 	struct ext *l, *r;
 };
 
@@ -35,9 +38,15 @@ void ext_destroy(struct ext_set *set);
 /* The range containing @addr, or NULL. */
 struct ext *ext_find(const struct ext_set *set, uint64_t addr);
 
+/* The lowest range that ends above @addr, or NULL. */
+struct ext *ext_next(const struct ext_set *set, uint64_t addr);
+
 /* Add [start, start + len), which must not overlap the set; no merging. */
 int ext_insert(struct ext_set *set, uint64_t start, uint64_t len,
 	       uint32_t tag);
+/* The same, with the caller's data of @from (its tag, off and aux). */
+int ext_insert_as(struct ext_set *set, uint64_t start, uint64_t len,
+		  const struct ext *from);
 /* Remove the range that starts exactly at @start; false if there is none. */
 bool ext_erase(struct ext_set *set, uint64_t start);
 
@@ -46,8 +55,9 @@ bool ext_erase(struct ext_set *set, uint64_t start);
  *  - ext_give(): add [start, start + len), merging with whatever it
  *    overlaps or touches;
  *  - ext_take(): remove [start, start + len) from the set, splitting the
- *    ranges it cuts; returns -EEXIST unless it was entirely in the set
- *    (then nothing changes) when @whole is true;
+ *    ranges it cuts (the pieces keep their data; off grows by as much as
+ *    start does); returns -EEXIST unless it was entirely in the set (then
+ *    nothing changes) when @whole is true;
  *  - ext_fit(): the start of an @align-aligned block of @len bytes inside
  *    one range, the lowest-addressed range first, or -ENOMEM.
  */

@@ -82,7 +82,6 @@ void *mmr_fallback_mmap(struct mmr_guest *g, uint64_t addr, size_t len,
 	void *p = NULL;
 	int err = 0;
 
-	pthread_mutex_lock(&g->lock);
 	if (!fixed)
 		err = pick(g, addr, size, flags & MAP_ANONYMOUS, &addr);
 	else if ((flags & MAP_FIXED_NOREPLACE) &&
@@ -108,7 +107,6 @@ void *mmr_fallback_mmap(struct mmr_guest *g, uint64_t addr, size_t len,
 		p = NULL;
 	}
 out:
-	pthread_mutex_unlock(&g->lock);
 	if (err)
 		errno = -err;
 	return p;
@@ -118,23 +116,75 @@ int mmr_fallback_munmap(struct mmr_guest *g, uint64_t addr, uint64_t len)
 {
 	int err;
 
-	pthread_mutex_lock(&g->lock);
 	err = mmr_placeholder(addr, len, MAP_FIXED);
 	if (!err)
 		err = ext_give(&g->free, addr, len);
-	pthread_mutex_unlock(&g->lock);
 	return err;
 }
 
-void *mmr_fallback_mremap(struct mmr_guest *g, uint64_t addr, uint64_t old_len,
-			  uint64_t new_len, int flags)
+bool mmr_fallback_any_free(const struct mmr_guest *g, uint64_t addr,
+			   uint64_t len)
 {
-	uint64_t tail = addr + old_len, to;
+	const struct ext *n = ext_next(&g->free, addr);
+
+	return n && n->start < addr + len;
+}
+
+/* Put placeholders back over the parts of [addr, addr + len) still free. */
+static void restore_free(struct mmr_guest *g, uint64_t addr, uint64_t len)
+{
+	uint64_t end = addr + len;
+	const struct ext *n;
+
+	for (n = ext_next(&g->free, addr); n && n->start < end;
+	     n = ext_next(&g->free, n->start + n->len)) {
+		uint64_t lo = n->start > addr ? n->start : addr;
+		uint64_t hi = n->start + n->len < end ? n->start + n->len : end;
+
+		mmr_placeholder(lo, hi - lo, MAP_FIXED);
+	}
+}
+
+/*
+ * A move to [to, to + new_len), which replaces what is there: placeholder
+ * or guest mapping, as mremap(MREMAP_FIXED) does.  The old range gets its
+ * placeholder back, unless MREMAP_DONTUNMAP keeps it mapped.
+ */
+static void *move_to(struct mmr_guest *g, uint64_t addr, uint64_t old_len,
+		     uint64_t new_len, int flags, uint64_t to)
+{
+	void *p;
+	int err;
+
+	p = mremap((void *)addr, old_len, new_len,
+		   flags | MREMAP_MAYMOVE | MREMAP_FIXED, (void *)to);
+	if (p == MAP_FAILED) {
+		err = errno;
+		restore_free(g, to, new_len);
+		errno = err;
+		return NULL;
+	}
+	ext_take(&g->free, to, new_len, false);
+	if (!(flags & MREMAP_DONTUNMAP) &&
+	    !mmr_placeholder(addr, old_len, MAP_FIXED))
+		ext_give(&g->free, addr, old_len);
+	return p;
+}
+
+void *mmr_fallback_mremap(struct mmr_guest *g, uint64_t addr, uint64_t old_len,
+			  uint64_t new_len, int flags, uint64_t to)
+{
+	uint64_t tail = addr + old_len;
 	void *p = (void *)addr;
 	int err = 0;
 
-	pthread_mutex_lock(&g->lock);
-	if (new_len < old_len) {
+	if (flags & MREMAP_FIXED)
+		return move_to(g, addr, old_len, new_len, flags, to);
+	if (flags & MREMAP_DONTUNMAP) {
+		err = ext_fit(&g->free, new_len, g->page, &to);
+		if (!err)
+			return move_to(g, addr, old_len, new_len, flags, to);
+	} else if (new_len < old_len) {
 		if (mremap(p, old_len, new_len, 0) == MAP_FAILED)
 			err = mmr_neg_errno(errno);
 		else if (!(err = mmr_placeholder(addr + new_len,
@@ -156,20 +206,9 @@ void *mmr_fallback_mremap(struct mmr_guest *g, uint64_t addr, uint64_t old_len,
 			err = -ENOMEM;
 		else
 			err = ext_fit(&g->free, new_len, g->page, &to);
-		if (!err) {
-			p = mremap(p, old_len, new_len,
-				   MREMAP_MAYMOVE | MREMAP_FIXED, (void *)to);
-			if (p == MAP_FAILED) {
-				err = mmr_neg_errno(errno);
-				mmr_placeholder(to, new_len, MAP_FIXED);
-			} else {
-				mmr_placeholder(addr, old_len, MAP_FIXED);
-				ext_take(&g->free, to, new_len, true);
-				err = ext_give(&g->free, addr, old_len);
-			}
-		}
+		if (!err)
+			return move_to(g, addr, old_len, new_len, flags, to);
 	}
-	pthread_mutex_unlock(&g->lock);
 	if (err) {
 		errno = -err;
 		return NULL;

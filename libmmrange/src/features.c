@@ -64,5 +64,8 @@ MMR_EXPORT unsigned int mmr_features(void)
 	}
 	if (mmr_compat_works())
 		f |= MMR_FEAT_COMPAT_SYSCALL;
+	/* An empty range: sealing nothing succeeds where mseal() exists. */
+	if (!mmr_seal(0, 0))
+		f |= MMR_FEAT_SEAL;
 	return f;
 }

@@ -9,10 +9,15 @@
  *    as compat syscalls (mmap2, munmap, mremap) so that the kernel confines
  *    them while the translator's own 64-bit calls are not (and, with
  *    PR_MMAP_RANGE_EXCLUSIVE, are kept out of the window);
- *  - fallback: no kernel support (or MMR_GUEST_FALLBACK); see fallback.c.
+ *  - fallback: no kernel support (or MMR_GUEST_FALLBACK); see fallback.c,
+ *    or outside.c with MMR_GUEST_RESERVE_OUTSIDE.
+ *
+ * Every call that changes the guest's mappings records what it did
+ * (registry.c).
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -21,11 +26,6 @@
 #include "internal.h"
 
 #define FOUR_GIB	(4ULL << 30)
-
-static bool inside(const struct mmr_guest *g, uint64_t addr, uint64_t len)
-{
-	return addr >= g->start && addr <= g->end && len <= g->end - addr;
-}
 
 static void *result(long ret)
 {
@@ -73,13 +73,13 @@ MMR_EXPORT int mmr_guest_open(struct mmr_guest **guest, uint64_t start,
 	if (!guest || start >= end || !mmr_aligned(start, page) ||
 	    !mmr_aligned(end, page) ||
 	    (flags & ~(MMR_GUEST_COMPAT | MMR_GUEST_LOCK | MMR_GUEST_FALLBACK |
-		       MMR_GUEST_EXCLUSIVE)) ||
+		       MMR_GUEST_EXCLUSIVE | MMR_GUEST_RESERVE_OUTSIDE)) ||
 	    ((flags & MMR_GUEST_EXCLUSIVE) && !(flags & MMR_GUEST_COMPAT)))
 		return -EINVAL;
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
-	if (pthread_mutex_init(&g->lock, NULL)) {
+	if (pthread_rwlock_init(&g->lock, NULL)) {
 		free(g);
 		return -ENOMEM;
 	}
@@ -87,12 +87,15 @@ MMR_EXPORT int mmr_guest_open(struct mmr_guest **guest, uint64_t start,
 	g->end = end;
 	g->page = page;
 	g->locked = flags & MMR_GUEST_LOCK;
+	mmr_reg_init(g);
 	if (!(flags & MMR_GUEST_FALLBACK) && !mmr_window_get(&cur))
 		err = open_kernel(g, flags);
+	else if (flags & MMR_GUEST_RESERVE_OUTSIDE)
+		err = mmr_outside_open(g);
 	else
 		err = mmr_fallback_open(g);
 	if (err) {
-		pthread_mutex_destroy(&g->lock);
+		pthread_rwlock_destroy(&g->lock);
 		free(g);
 		return err;
 	}
@@ -106,9 +109,12 @@ MMR_EXPORT void mmr_guest_close(struct mmr_guest *g)
 		return;
 	if (g->mode == MMR_MODE_FALLBACK)
 		mmr_fallback_close(g);
+	else if (g->mode == MMR_MODE_OUTSIDE)
+		mmr_outside_close(g);
 	else if (!g->locked)
 		mmr_window_clear();
-	pthread_mutex_destroy(&g->lock);
+	mmr_reg_destroy(g);
+	pthread_rwlock_destroy(&g->lock);
 	free(g);
 }
 
@@ -123,6 +129,12 @@ MMR_EXPORT unsigned int mmr_guest_confines(const struct mmr_guest *g)
 		/* Provided the guest's syscalls are made as compat ones. */
 		return (MMR_CONFINES_ALL & ~MMR_CONFINES_MMAP) |
 		       (g->exclusive ? MMR_CONFINES_NATIVE_OUTSIDE : 0);
+	case MMR_MODE_OUTSIDE:
+		/*
+		 * The kernel has no free space but the window: whatever it
+		 * places goes there, the translator's own mappings too.
+		 */
+		return MMR_CONFINES_ALL;
 	default:
 		/* The placeholders hold every free page of the window. */
 		return MMR_CONFINES_GUEST_MMAP | MMR_CONFINES_NATIVE_OUTSIDE;
@@ -152,25 +164,18 @@ MMR_EXPORT const char *mmr_confines_name(unsigned int bit)
 	return NULL;
 }
 
-MMR_EXPORT void *mmr_guest_mmap(struct mmr_guest *g, void *addr, size_t len,
-				int prot, int flags, int fd, off_t offset)
+/* The calls of each mode, without the bookkeeping; g->lock is held. */
+static void *do_mmap(struct mmr_guest *g, uint64_t a, size_t len, int prot,
+		     int flags, int fd, off_t offset)
 {
-	uint64_t a = (uint64_t)addr;
 	void *p;
 
-	if (!g || !len || offset < 0) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) &&
-	    !inside(g, a, mmr_align_up(len, g->page))) {
-		errno = EINVAL;
-		return NULL;
-	}
 	switch (g->mode) {
 	case MMR_MODE_KERNEL:
-		p = mmap(addr, len, prot, flags, fd, offset);
+		p = mmap((void *)a, len, prot, flags, fd, offset);
 		return p == MAP_FAILED ? NULL : p;
+	case MMR_MODE_OUTSIDE:
+		return mmr_outside_mmap(g, a, len, prot, flags, fd, offset);
 #ifdef MMR_HAVE_COMPAT
 	case MMR_MODE_COMPAT:
 		/* mmap2 counts the offset in 4096-byte units. */
@@ -188,42 +193,33 @@ MMR_EXPORT void *mmr_guest_mmap(struct mmr_guest *g, void *addr, size_t len,
 	}
 }
 
-MMR_EXPORT int mmr_guest_munmap(struct mmr_guest *g, void *addr, size_t len)
+static int do_munmap(struct mmr_guest *g, uint64_t a, uint64_t len)
 {
-	uint64_t a = (uint64_t)addr;
-
-	if (!g || !len || !mmr_aligned(a, g->page) ||
-	    !inside(g, a, mmr_align_up(len, g->page)))
-		return -EINVAL;
 	switch (g->mode) {
 	case MMR_MODE_KERNEL:
-		return munmap(addr, len) ? mmr_neg_errno(errno) : 0;
+	case MMR_MODE_OUTSIDE:
+		return munmap((void *)a, len) ? mmr_neg_errno(errno) : 0;
 #ifdef MMR_HAVE_COMPAT
 	case MMR_MODE_COMPAT:
 		return (int)mmr_compat_syscall(MMR_NR_munmap, (long)a,
 					       (long)len, 0, 0, 0, 0);
 #endif
 	default:
-		return mmr_fallback_munmap(g, a, mmr_align_up(len, g->page));
+		return mmr_fallback_munmap(g, a, len);
 	}
 }
 
-MMR_EXPORT void *mmr_guest_mremap(struct mmr_guest *g, void *old_addr,
-				  size_t old_len, size_t new_len, int flags)
+static void *do_mremap(struct mmr_guest *g, uint64_t a, size_t old_len,
+		       size_t new_len, int flags, uint64_t to)
 {
-	uint64_t a = (uint64_t)old_addr;
 	void *p;
 
-	if (!g || !old_len || !new_len || (flags & ~MREMAP_MAYMOVE) ||
-	    !mmr_aligned(a, g->page) ||
-	    !inside(g, a, mmr_align_up(old_len, g->page))) {
-		errno = EINVAL;
-		return NULL;
-	}
 	switch (g->mode) {
 	case MMR_MODE_KERNEL:
-		p = mremap(old_addr, old_len, new_len, flags);
+		p = mremap((void *)a, old_len, new_len, flags, (void *)to);
 		return p == MAP_FAILED ? NULL : p;
+	case MMR_MODE_OUTSIDE:
+		return mmr_outside_mremap(g, a, old_len, new_len, flags, to);
 #ifdef MMR_HAVE_COMPAT
 	case MMR_MODE_COMPAT:
 		if (new_len >= FOUR_GIB) {
@@ -232,11 +228,145 @@ MMR_EXPORT void *mmr_guest_mremap(struct mmr_guest *g, void *old_addr,
 		}
 		return result(mmr_compat_syscall(MMR_NR_mremap, (long)a,
 						 (long)old_len, (long)new_len,
-						 flags, 0, 0));
+						 flags, (long)to, 0));
 #endif
 	default:
 		return mmr_fallback_mremap(g, a, mmr_align_up(old_len, g->page),
 					   mmr_align_up(new_len, g->page),
-					   flags);
+					   flags, to);
 	}
+}
+
+MMR_EXPORT void *mmr_guest_mmap(struct mmr_guest *g, void *addr, size_t len,
+				int prot, int flags, int fd, off_t offset)
+{
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	struct mmr_rec r = { .prot = prot, .shmid = -1 };
+	uint64_t a = (uint64_t)addr;
+	void *p;
+	int err;
+
+	if (!g || !len || offset < 0 || (prot & ~0xff)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (fixed && !mmr_inside(g, a, mmr_align_up(len, g->page))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	r.flags = (flags & MAP_TYPE) == MAP_PRIVATE ? MAP_PRIVATE : MAP_SHARED;
+	r.kind = (flags & MAP_ANONYMOUS) ? MMR_KIND_ANON : MMR_KIND_FILE;
+	r.off = (flags & MAP_ANONYMOUS) ? 0 : (uint64_t)offset;
+	pthread_rwlock_wrlock(&g->lock);
+	p = do_mmap(g, a, len, prot, flags, fd, offset);
+	if (p) {
+		err = mmr_reg_set(g, (uint64_t)p, mmr_align_up(len, g->page),
+				  &r);
+		if (err) {
+			/* A mapping the record does not hold is not made. */
+			if (!fixed)
+				do_munmap(g, (uint64_t)p,
+					  mmr_align_up(len, g->page));
+			p = NULL;
+			errno = -err;
+		}
+	}
+	pthread_rwlock_unlock(&g->lock);
+	return p;
+}
+
+MMR_EXPORT int mmr_guest_munmap(struct mmr_guest *g, void *addr, size_t len)
+{
+	uint64_t a = (uint64_t)addr, size;
+	int err;
+
+	if (!g || !len || !mmr_aligned(a, g->page) ||
+	    !mmr_inside(g, a, mmr_align_up(len, g->page)))
+		return -EINVAL;
+	size = mmr_align_up(len, g->page);
+	pthread_rwlock_wrlock(&g->lock);
+	err = do_munmap(g, a, size);
+	if (!err)
+		err = mmr_reg_clear(g, a, size);
+	pthread_rwlock_unlock(&g->lock);
+	return err;
+}
+
+MMR_EXPORT int mmr_guest_mprotect(struct mmr_guest *g, void *addr, size_t len,
+				  int prot)
+{
+	uint64_t a = (uint64_t)addr, size;
+	int err = 0;
+
+	if (!g || !len || !mmr_aligned(a, g->page) || (prot & ~0xff) ||
+	    !mmr_inside(g, a, mmr_align_up(len, g->page)))
+		return -EINVAL;
+	size = mmr_align_up(len, g->page);
+	pthread_rwlock_wrlock(&g->lock);
+	/* A placeholder is no mapping: it must not become accessible. */
+	if (g->mode == MMR_MODE_FALLBACK && mmr_fallback_any_free(g, a, size))
+		err = -ENOMEM;
+	else if (mprotect(addr, size, prot))
+		err = mmr_neg_errno(errno);
+	else
+		err = mmr_reg_protect(g, a, size, prot);
+	pthread_rwlock_unlock(&g->lock);
+	return err;
+}
+
+MMR_EXPORT void *mmr_guest_mremap(struct mmr_guest *g, void *old_addr,
+				  size_t old_len, size_t new_len, int flags,
+				  ...)
+{
+	uint64_t a = (uint64_t)old_addr, to = 0;
+	void *p;
+	int err;
+
+	if (flags & MREMAP_FIXED) {
+		va_list ap;
+
+		va_start(ap, flags);
+		to = (uint64_t)va_arg(ap, void *);
+		va_end(ap);
+	}
+	if (!g || !old_len || !new_len ||
+	    (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) ||
+	    ((flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) &&
+	     !(flags & MREMAP_MAYMOVE)) ||
+	    ((flags & MREMAP_DONTUNMAP) && old_len != new_len) ||
+	    !mmr_aligned(a, g->page) ||
+	    !mmr_inside(g, a, mmr_align_up(old_len, g->page)) ||
+	    ((flags & MREMAP_FIXED) &&
+	     (!mmr_aligned(to, g->page) ||
+	      !mmr_inside(g, to, mmr_align_up(new_len, g->page))))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pthread_rwlock_wrlock(&g->lock);
+	p = do_mremap(g, a, old_len, new_len, flags, to);
+	if (p) {
+		/* The move is made: a record short of memory misses it. */
+		err = mmr_reg_remap(g, a, mmr_align_up(old_len, g->page),
+				    (uint64_t)p, mmr_align_up(new_len, g->page),
+				    flags & MREMAP_DONTUNMAP);
+		if (err)
+			mmr_reg_clear(g, (uint64_t)p,
+				      mmr_align_up(new_len, g->page));
+	}
+	pthread_rwlock_unlock(&g->lock);
+	return p;
+}
+
+MMR_EXPORT int mmr_guest_refill(struct mmr_guest *g)
+{
+	int err;
+
+	if (!g)
+		return -EINVAL;
+	if (g->mode != MMR_MODE_OUTSIDE)
+		return 0;
+	pthread_rwlock_wrlock(&g->lock);
+	err = mmr_outside_refill(g);
+	pthread_rwlock_unlock(&g->lock);
+	return err;
 }

@@ -29,6 +29,7 @@
 #define TAG(prot, flags)	((uint32_t)(prot) << 8 | (flags))
 #define TAG_PROT(tag)		((int)((tag) >> 8))
 #define TAG_GUARD(tag)		((tag) & MMR_HIGH_GUARD)
+#define TAG_SEAL(tag)		((tag) & MMR_HIGH_SEAL)
 
 struct mmr_high {
 	pthread_mutex_t lock;
@@ -149,11 +150,29 @@ MMR_EXPORT int mmr_high_reserve(struct mmr_high **high, uint64_t start,
 	return 0;
 }
 
+static void unmap_range(uint64_t start, uint64_t len, void *arg)
+{
+	(void)arg;
+	munmap((void *)start, len);
+}
+
 MMR_EXPORT void mmr_high_release(struct mmr_high *h)
 {
+	const struct ext *n;
+
 	if (!h)
 		return;
-	munmap((void *)h->start, h->size);
+	/* A sealed allocation makes munmap() refuse any range holding it. */
+	if (munmap((void *)h->start, h->size)) {
+		ext_visit(&h->free, unmap_range, NULL);
+		for (n = ext_next(&h->allocs, 0); n;
+		     n = ext_next(&h->allocs, n->start + n->len)) {
+			uint64_t g = TAG_GUARD(n->tag) ? h->page : 0;
+
+			if (!TAG_SEAL(n->tag))
+				munmap((void *)(n->start - g), n->len + 2 * g);
+		}
+	}
 	ext_destroy(&h->free);
 	ext_destroy(&h->allocs);
 	pthread_mutex_destroy(&h->lock);
@@ -197,7 +216,8 @@ MMR_EXPORT void *mmr_high_alloc(struct mmr_high *h, size_t len, int prot,
 	uint64_t total, base, addr, g;
 	int err;
 
-	if (!h || !len || (flags & ~MMR_HIGH_GUARD) || (prot & ~0xff)) {
+	if (!h || !len || (flags & ~(MMR_HIGH_GUARD | MMR_HIGH_SEAL)) ||
+	    (prot & ~0xff)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -220,6 +240,14 @@ MMR_EXPORT void *mmr_high_alloc(struct mmr_high *h, size_t len, int prot,
 	err = ext_insert(&h->allocs, addr, len, TAG(prot, flags));
 	if (!err)
 		err = ext_take(&h->free, base, total, true);
+	/* Guards and all: nothing may replace them either. */
+	if (!err && (flags & MMR_HIGH_SEAL)) {
+		err = mmr_seal(base, total);
+		if (err == -ENOSYS)
+			err = -EOPNOTSUPP;
+		if (err)
+			ext_give(&h->free, base, total);
+	}
 	if (err) {
 		ext_erase(&h->allocs, addr);
 		unmap_owned(h, base, total);
@@ -243,8 +271,8 @@ MMR_EXPORT int mmr_high_free(struct mmr_high *h, void *addr)
 		return -EINVAL;
 	pthread_mutex_lock(&h->lock);
 	n = find_alloc(h, addr);
-	if (!n) {
-		err = -EINVAL;
+	if (!n || TAG_SEAL(n->tag)) {
+		err = n ? -EPERM : -EINVAL;
 		goto out;
 	}
 	g = TAG_GUARD(n->tag) ? h->page : 0;
@@ -379,6 +407,8 @@ MMR_EXPORT void *mmr_high_resize(struct mmr_high *h, void *addr,
 	n = find_alloc(h, addr);
 	if (!n)
 		err = -EINVAL;
+	else if (TAG_SEAL(n->tag))
+		err = -EPERM;
 	else if (len < n->len)
 		err = shrink(h, n, len);
 	else if (len > n->len && grow_in_place(h, n, len))

@@ -48,6 +48,12 @@ int mmr_map_anon(uint64_t addr, uint64_t len, int prot, int flags);
  */
 int mmr_placeholder(uint64_t addr, uint64_t len, int extra);
 
+/*
+ * mseal(2) [addr, addr + len) (Linux 6.10+, 64-bit kernels): no munmap,
+ * mremap, mprotect or MAP_FIXED over it until the process ends.
+ */
+int mmr_seal(uint64_t addr, uint64_t len);
+
 /* Unmapped gaps of an address range, [r[i][0], r[i][1]), lowest first. */
 struct mmr_gaps {
 	uint64_t (*r)[2];

@@ -4,8 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "internal.h"
+
+#ifndef SYS_mseal
+#define SYS_mseal	462	/* the same on x86_64 and arm64 */
+#endif
 
 int mmr_map_anon(uint64_t addr, uint64_t len, int prot, int flags)
 {
@@ -25,6 +31,11 @@ int mmr_map_anon(uint64_t addr, uint64_t len, int prot, int flags)
 int mmr_placeholder(uint64_t addr, uint64_t len, int extra)
 {
 	return mmr_map_anon(addr, len, PROT_NONE, MAP_NORESERVE | extra);
+}
+
+int mmr_seal(uint64_t addr, uint64_t len)
+{
+	return syscall(SYS_mseal, addr, len, 0UL) ? mmr_neg_errno(errno) : 0;
 }
 
 static int add_gap(struct mmr_gaps *gs, uint64_t lo, uint64_t hi)

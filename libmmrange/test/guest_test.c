@@ -19,6 +19,9 @@ FIXTURE_VARIANT(guest) {
 };
 
 FIXTURE_VARIANT_ADD(guest, fallback) { .flags = MMR_GUEST_FALLBACK };
+FIXTURE_VARIANT_ADD(guest, outside) {
+	.flags = MMR_GUEST_FALLBACK | MMR_GUEST_RESERVE_OUTSIDE
+};
 FIXTURE_VARIANT_ADD(guest, kernel) { .flags = 0, .needs_kernel = true };
 FIXTURE_VARIANT_ADD(guest, compat) {
 	.flags = MMR_GUEST_COMPAT, .needs_kernel = true
@@ -52,7 +55,9 @@ TEST_F(guest, confines_as_documented)
 {
 	unsigned int c = mmr_guest_confines(self->g), bit;
 
-	if (variant->flags & MMR_GUEST_FALLBACK) {
+	if (variant->flags & MMR_GUEST_RESERVE_OUTSIDE) {
+		ASSERT_EQ((unsigned int)MMR_CONFINES_ALL, c);
+	} else if (variant->flags & MMR_GUEST_FALLBACK) {
 		ASSERT_EQ(MMR_CONFINES_GUEST_MMAP | MMR_CONFINES_NATIVE_OUTSIDE,
 			  c);
 	} else if (variant->flags & MMR_GUEST_EXCLUSIVE) {
@@ -181,8 +186,14 @@ TEST_F(guest, mremap_grow_move_shrink)
 	ASSERT_PTR(q);
 	ASSERT_EQ(5, q[0]);
 	errno = 0;
+	/* MREMAP_FIXED without MREMAP_MAYMOVE, as mremap(2) refuses it. */
 	ASSERT_EQ(NULL, mmr_guest_mremap(self->g, q, page(), 2 * page(),
-					 MREMAP_FIXED));
+					 MREMAP_FIXED, (void *)at));
+	ASSERT_EQ(EINVAL, errno);
+	errno = 0;
+	ASSERT_EQ(NULL, mmr_guest_mremap(self->g, q, page(), page(),
+					 MREMAP_MAYMOVE | MREMAP_FIXED,
+					 (void *)(WIN_END - page() / 2)));
 	ASSERT_EQ(EINVAL, errno);
 }
 
@@ -298,6 +309,7 @@ TEST(open_bad_arguments)
 	/* An exclusive window is a compat-only one. */
 	ASSERT_EQ(-EINVAL, mmr_guest_open(&g, WIN_START, WIN_END,
 					  MMR_GUEST_EXCLUSIVE));
+	ASSERT_EQ(-EINVAL, mmr_guest_open(&g, WIN_START, WIN_END, 1U << 5));
 	if (have_kernel_window())
 		ASSERT_EQ(-EINVAL, mmr_guest_open(&g, WIN_START, 8ULL << 30,
 						  MMR_GUEST_COMPAT));

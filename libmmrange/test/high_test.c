@@ -148,6 +148,54 @@ TEST_F(high, full_region_enomem)
 	ASSERT_EQ(REGION, mmr_high_size(self->h, p));
 }
 
+/*
+ * A sealed allocation: a guest's MAP_FIXED, munmap() and mprotect() over it
+ * fail, and so do mmr_high_free() and mmr_high_resize(); releasing the
+ * region leaves it, and unmaps the rest.  Without mseal() the allocation
+ * is refused rather than made unsealed.
+ */
+TEST_F(high, seal_refuses_fixed_munmap_and_free)
+{
+	char prot[5], *p, *q;
+
+	p = mmr_high_alloc(self->h, 2 * page(), PROT_READ | PROT_WRITE,
+			   MMR_HIGH_SEAL | MMR_HIGH_GUARD);
+	if (!(mmr_features() & MMR_FEAT_SEAL)) {
+		ASSERT_FALSE(expect_kernel());
+		ASSERT_EQ(NULL, p);
+		ASSERT_EQ(EOPNOTSUPP, errno);
+		return;
+	}
+	ASSERT_PTR(p);
+	q = mmr_high_alloc(self->h, page(), PROT_READ | PROT_WRITE, 0);
+	ASSERT_PTR(q);
+	p[0] = 7;
+	errno = 0;
+	ASSERT_EQ(MAP_FAILED, mmap(p, page(), PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				   -1, 0));
+	ASSERT_EQ(EPERM, errno);
+	/* Its guard pages too. */
+	ASSERT_EQ(MAP_FAILED, mmap(p - page(), page(), PROT_READ,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				   -1, 0));
+	ASSERT_EQ(-1, munmap(p, page()));
+	ASSERT_EQ(-1, mprotect(p, page(), PROT_READ | PROT_EXEC));
+	ASSERT_EQ(-EPERM, mmr_high_free(self->h, p));
+	errno = 0;
+	ASSERT_EQ(NULL, mmr_high_resize(self->h, p, 4 * page()));
+	ASSERT_EQ(EPERM, errno);
+	ASSERT_EQ(7, p[0]);
+	/* Unsealed ones are still free to go. */
+	ASSERT_EQ(0, mmr_high_free(self->h, q));
+	mmr_high_release(self->h);
+	self->h = NULL;
+	ASSERT_EQ(0, maps_prot((uint64_t)p, prot));
+	ASSERT_STREQ("rw-p", prot);
+	ASSERT_EQ(-1, maps_prot((uint64_t)q, prot));
+	ASSERT_EQ(-1, maps_prot(HIGH_START + REGION - page(), prot));
+}
+
 TEST_F(high, bad_arguments)
 {
 	char *p;

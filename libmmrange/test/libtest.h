@@ -105,10 +105,12 @@ static inline int maps_prot(uint64_t addr, char prot[5])
 	ASSERT_TRUE(inside(__a, __l, (_s), (_e)));				\
 } while (0)
 
+/* Evaluates @_p once: it is often the call under test. */
 #define ASSERT_PTR(_p) do {							\
-	if (!(_p))								\
+	const void *__p = (_p);							\
+	if (!__p)								\
 		TH_LOG("%s: %s", #_p, mmr_strerror(errno));			\
-	ASSERT_NE(NULL, (_p));							\
+	ASSERT_NE(NULL, __p);							\
 } while (0)
 
 #endif /* LIBMMRANGE_TEST_H */

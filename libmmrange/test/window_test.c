@@ -11,6 +11,7 @@ TEST(features_match_expectation)
 		ASSERT_TRUE(f & MMR_FEAT_COMPAT_WINDOW);
 		ASSERT_TRUE(f & MMR_FEAT_COMPAT_SYSCALL);
 		ASSERT_TRUE(f & MMR_FEAT_EXCLUSIVE_WINDOW);
+		ASSERT_TRUE(f & MMR_FEAT_SEAL);	/* 6.10+, 64-bit */
 	}
 	/* A compat-only window needs the window itself, an exclusive one both. */
 	if (f & MMR_FEAT_COMPAT_WINDOW)
@@ -19,7 +20,7 @@ TEST(features_match_expectation)
 		ASSERT_TRUE(f & MMR_FEAT_COMPAT_WINDOW);
 	ASSERT_EQ(0U, f & ~(MMR_FEAT_WINDOW | MMR_FEAT_COMPAT_WINDOW |
 			    MMR_FEAT_COMPAT_SYSCALL |
-			    MMR_FEAT_EXCLUSIVE_WINDOW));
+			    MMR_FEAT_EXCLUSIVE_WINDOW | MMR_FEAT_SEAL));
 }
 
 TEST(set_get_clear)

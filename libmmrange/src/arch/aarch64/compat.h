@@ -7,6 +7,9 @@
 #ifndef MMR_ARCH_COMPAT_H
 #define MMR_ARCH_COMPAT_H
 
+/* The ARM EABI numbers of the System V calls differ from i386. */
+#define MMR_NR_shmat	305
+
 #include <linux/mmrange.h>	/* __ARM64_SVC_COMPAT_IMM */
 
 #define MMR_STR_(x)	#x

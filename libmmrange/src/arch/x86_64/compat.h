@@ -3,6 +3,9 @@
 #ifndef MMR_ARCH_COMPAT_H
 #define MMR_ARCH_COMPAT_H
 
+/* i386's own shmat syscall (Linux 5.1+; before, only ipc(2)). */
+#define MMR_NR_shmat	397
+
 static inline long arch_compat_syscall(long nr, long a0, long a1, long a2,
 				       long a3, long a4, long a5)
 {

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/*
+ * The record of a guest's mappings, as the library made them: one extent
+ * set (extent.h) whose ranges never merge and never overlap, split the way
+ * the kernel splits VMAs when a call covers part of one.  Every lookup and
+ * every change is O(log n) in the number of mappings, plus the pieces a
+ * call covers.
+ *
+ * A translator answers /proc/self/maps, shmdt() and its access checks from
+ * it, instead of keeping a second record by hand.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "guest.h"
+#include "internal.h"
+
+/* struct ext of a mapping: tag = prot | kind << 8 | shared << 12. */
+#define TAG(r)		((uint32_t)((r)->prot & 0xff) | ((r)->kind & 0xf) << 8 | \
+			 (uint32_t)((r)->flags == MAP_SHARED) << 12)
+#define TAG_PROT(t)	((int)((t) & 0xff))
+#define TAG_KIND(t)	(((t) >> 8) & 0xf)
+#define TAG_SHARED(t)	(((t) >> 12) & 1)
+/* aux = the segment's id | its size in pages << 32. */
+#define AUX(r, page)	((uint64_t)(uint32_t)(r)->shmid | ((r)->shm_size / (page)) << 32)
+
+static void to_rec(const struct mmr_guest *g, const struct ext *n,
+		   struct mmr_rec *r)
+{
+	r->prot = TAG_PROT(n->tag);
+	r->flags = TAG_SHARED(n->tag) ? MAP_SHARED : MAP_PRIVATE;
+	r->kind = TAG_KIND(n->tag);
+	r->off = n->off;
+	r->shmid = r->kind == MMR_KIND_SHM ? (int)(uint32_t)n->aux : -1;
+	r->shm_size = (n->aux >> 32) * g->page;
+}
+
+static void to_ext(const struct mmr_guest *g, const struct mmr_rec *r,
+		   struct ext *n)
+{
+	n->tag = TAG(r);
+	n->off = r->off;
+	n->aux = r->kind == MMR_KIND_SHM ? AUX(r, g->page) : 0;
+}
+
+static void to_mapping(const struct mmr_guest *g, const struct ext *n,
+		       struct mmr_mapping *m)
+{
+	struct mmr_rec r;
+
+	to_rec(g, n, &r);
+	m->start = n->start;
+	m->end = n->start + n->len;
+	m->prot = r.prot;
+	m->flags = r.flags;
+	m->kind = r.kind;
+	m->shmid = r.shmid;
+	m->offset = r.kind == MMR_KIND_FILE ? r.off : 0;
+	m->attach = r.kind == MMR_KIND_SHM ? n->start - r.off : 0;
+}
+
+void mmr_reg_init(struct mmr_guest *g)
+{
+	ext_init(&g->maps, mmr_seed(&g->maps), g->page);
+}
+
+void mmr_reg_destroy(struct mmr_guest *g)
+{
+	ext_destroy(&g->maps);
+}
+
+int mmr_reg_clear(struct mmr_guest *g, uint64_t start, uint64_t len)
+{
+	return ext_take(&g->maps, start, len, false);
+}
+
+int mmr_reg_set(struct mmr_guest *g, uint64_t start, uint64_t len,
+		const struct mmr_rec *rec)
+{
+	struct ext n;
+	int err;
+
+	err = mmr_reg_clear(g, start, len);
+	if (err)
+		return err;
+	to_ext(g, rec, &n);
+	return ext_insert_as(&g->maps, start, len, &n);
+}
+
+/* The pieces of [start, end), copied out: the set changes under them. */
+struct pieces {
+	struct ext *v;
+	size_t n;
+};
+
+static int collect(struct mmr_guest *g, uint64_t start, uint64_t end,
+		   struct pieces *ps)
+{
+	const struct ext *n;
+	size_t cap = 0;
+
+	ps->v = NULL;
+	ps->n = 0;
+	for (n = ext_next(&g->maps, start); n && n->start < end;
+	     n = ext_next(&g->maps, n->start + n->len)) {
+		if (ps->n == cap) {
+			void *v;
+
+			cap = cap ? 2 * cap : 8;
+			v = realloc(ps->v, cap * sizeof(*ps->v));
+			if (!v) {
+				free(ps->v);
+				return -ENOMEM;
+			}
+			ps->v = v;
+		}
+		ps->v[ps->n++] = *n;
+	}
+	return 0;
+}
+
+int mmr_reg_protect(struct mmr_guest *g, uint64_t start, uint64_t len,
+		    int prot)
+{
+	uint64_t end = start + len;
+	struct pieces ps;
+	size_t i;
+	int err;
+
+	err = collect(g, start, end, &ps);
+	if (err)
+		return err;
+	err = mmr_reg_clear(g, start, len);
+	for (i = 0; !err && i < ps.n; i++) {
+		struct ext *p = &ps.v[i];
+		uint64_t lo = p->start > start ? p->start : start;
+		uint64_t hi = p->start + p->len < end ? p->start + p->len : end;
+
+		p->off += lo - p->start;
+		p->tag = (p->tag & ~0xffU) | (uint32_t)(prot & 0xff);
+		err = ext_insert_as(&g->maps, lo, hi - lo, p);
+	}
+	free(ps.v);
+	return err;
+}
+
+int mmr_reg_remap(struct mmr_guest *g, uint64_t old, uint64_t old_len,
+		  uint64_t to, uint64_t new_len, bool dontunmap)
+{
+	const struct ext *n = ext_find(&g->maps, old);
+	struct ext from;
+	int err;
+
+	if (to == old && new_len <= old_len)	/* shrunk in place */
+		return mmr_reg_clear(g, old + new_len, old_len - new_len);
+	if (!n)		/* not a mapping the library made: nothing to move */
+		return mmr_reg_clear(g, to, new_len);
+	from = *n;
+	from.off += old - n->start;
+	if (!dontunmap || to == old)
+		err = mmr_reg_clear(g, old, old_len);
+	else
+		err = 0;
+	if (!err)
+		err = mmr_reg_clear(g, to, new_len);
+	if (!err)
+		err = ext_insert_as(&g->maps, to, new_len, &from);
+	return err;
+}
+
+int mmr_reg_shm(struct mmr_guest *g, uint64_t attach, struct mmr_rec *rec)
+{
+	const struct ext *n = ext_find(&g->maps, attach);
+
+	if (!n || TAG_KIND(n->tag) != MMR_KIND_SHM ||
+	    n->start - n->off != attach)
+		return -EINVAL;
+	to_rec(g, n, rec);
+	return 0;
+}
+
+int mmr_reg_shm_detach(struct mmr_guest *g, uint64_t attach, uint64_t size,
+		       void (*fn)(struct mmr_guest *g, uint64_t start,
+				  uint64_t len))
+{
+	struct pieces ps;
+	size_t i;
+	int err;
+
+	err = collect(g, attach, attach + size, &ps);
+	for (i = 0; !err && i < ps.n; i++) {
+		const struct ext *p = &ps.v[i];
+
+		/* As the kernel does: the pieces of this attachment only. */
+		if (TAG_KIND(p->tag) != MMR_KIND_SHM ||
+		    p->start - p->off != attach)
+			continue;
+		if (fn)
+			fn(g, p->start, p->len);
+		err = mmr_reg_clear(g, p->start, p->len);
+	}
+	free(ps.v);
+	return err;
+}
+
+MMR_EXPORT int mmr_guest_lookup(struct mmr_guest *g, uint64_t addr,
+				struct mmr_mapping *m)
+{
+	const struct ext *n;
+	int err = -ENOENT;
+
+	if (!g || !m)
+		return -EINVAL;
+	pthread_rwlock_rdlock(&g->lock);
+	n = ext_find(&g->maps, addr);
+	if (n) {
+		to_mapping(g, n, m);
+		err = 0;
+	}
+	pthread_rwlock_unlock(&g->lock);
+	return err;
+}
+
+MMR_EXPORT int mmr_guest_next(struct mmr_guest *g, uint64_t addr,
+			      struct mmr_mapping *m)
+{
+	const struct ext *n;
+	int err = -ENOENT;
+
+	if (!g || !m)
+		return -EINVAL;
+	pthread_rwlock_rdlock(&g->lock);
+	n = ext_next(&g->maps, addr);
+	if (n) {
+		to_mapping(g, n, m);
+		err = 0;
+	}
+	pthread_rwlock_unlock(&g->lock);
+	return err;
+}
+
+MMR_EXPORT int mmr_guest_access(struct mmr_guest *g, uint64_t addr,
+				uint64_t len, int prot)
+{
+	uint64_t cur = addr, end = addr + len;
+	const struct ext *n;
+	int err = 0;
+
+	if (!g || !len || end < addr)
+		return -EINVAL;
+	pthread_rwlock_rdlock(&g->lock);
+	while (!err && cur < end) {
+		n = ext_find(&g->maps, cur);
+		if (!n)
+			err = -EFAULT;
+		else if ((TAG_PROT(n->tag) & prot) != prot)
+			err = -EACCES;
+		else
+			cur = n->start + n->len;
+	}
+	pthread_rwlock_unlock(&g->lock);
+	return err;
+}
+
+/* The mapping of /proc/self/maps that holds @addr, and its protection. */
+static int maps_extent(uint64_t addr, uint64_t *lo, uint64_t *hi, int *prot,
+		       int *flags)
+{
+	unsigned long a, b;
+	char line[512], p[5];
+	FILE *f = fopen("/proc/self/maps", "re");
+	int err = -ENOENT;
+
+	if (!f)
+		return mmr_neg_errno(errno);
+	while (err && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %4s", &a, &b, p) != 3 ||
+		    addr < a || addr >= b)
+			continue;
+		*lo = a;
+		*hi = b;
+		*prot = (p[0] == 'r' ? PROT_READ : 0) |
+			(p[1] == 'w' ? PROT_WRITE : 0) |
+			(p[2] == 'x' ? PROT_EXEC : 0);
+		*flags = p[3] == 's' ? MAP_SHARED : MAP_PRIVATE;
+		err = 0;
+	}
+	fclose(f);
+	return err;
+}
+
+MMR_EXPORT int mmr_guest_record(struct mmr_guest *g, uint64_t addr,
+				uint64_t len, int prot, unsigned int kind)
+{
+	struct mmr_rec r = { .prot = prot, .kind = kind, .shmid = -1 };
+	uint64_t lo = addr, hi = addr + len;
+	int err = 0;
+
+	if (!g || kind > MMR_KIND_RING || kind == MMR_KIND_SHM ||
+	    !mmr_aligned(addr, g->page) || (prot & ~0xff))
+		return -EINVAL;
+	r.flags = kind == MMR_KIND_RING ? MAP_SHARED : MAP_PRIVATE;
+	/* No length: the kernel's mapping at @addr, as it placed it. */
+	if (!len)
+		err = maps_extent(addr, &lo, &hi, &r.prot, &r.flags);
+	if (err)
+		return err;
+	hi = mmr_align_up(hi, g->page);
+	if (lo != addr || !mmr_inside(g, lo, hi - lo))
+		return -EINVAL;
+	pthread_rwlock_wrlock(&g->lock);
+	err = mmr_reg_set(g, lo, hi - lo, &r);
+	pthread_rwlock_unlock(&g->lock);
+	return err;
+}
+
+MMR_EXPORT int mmr_guest_forget(struct mmr_guest *g, uint64_t addr,
+				uint64_t len)
+{
+	int err;
+
+	if (!g || !len || !mmr_aligned(addr, g->page) ||
+	    !mmr_inside(g, addr, mmr_align_up(len, g->page)))
+		return -EINVAL;
+	pthread_rwlock_wrlock(&g->lock);
+	err = mmr_reg_clear(g, addr, mmr_align_up(len, g->page));
+	pthread_rwlock_unlock(&g->lock);
+	return err;
+}
