@@ -328,11 +328,11 @@ check-mm: deps
 clean:
 	rm -rf $(B)
 
-# make demo: window-demo and translator-demo inside the patched x86_64 guest,
-# then the same static binaries on this machine's own (unpatched) kernel for
-# contrast.
+# make demo: window-demo, translator-demo and fallback-demo inside the
+# patched x86_64 guest, then the same static binaries on this machine's own
+# (unpatched) kernel for contrast.
 DEMO_DIR := $(B)/x86_64/demo
-DEMOS := $(DEMO_DIR)/demo-window $(DEMO_DIR)/demo-translator
+DEMOS := $(DEMO_DIR)/demo-window $(DEMO_DIR)/demo-translator $(DEMO_DIR)/demo-fallback
 LIBMMRANGE_x86_64 := $(B)/x86_64/libmmrange/libmmrange.a
 
 $(DEMO_DIR)/demo-window: examples/window-demo.c uapi/linux/mmrange.h | deps
@@ -344,7 +344,8 @@ $(LIBMMRANGE_x86_64): $(wildcard libmmrange/src/*.[ch] libmmrange/src/arch/*/*.h
 
 # A static PIE, as translators are: a -static program's text and brk heap
 # would lie inside the guest's window before it is even set.
-$(DEMO_DIR)/demo-translator: examples/translator-demo.c $(LIBMMRANGE_x86_64) | deps
+$(DEMO_DIR)/demo-translator $(DEMO_DIR)/demo-fallback: $(DEMO_DIR)/demo-%: examples/%-demo.c \
+		$(LIBMMRANGE_x86_64) | deps
 	@mkdir -p $(dir $@)
 	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -fPIE -static-pie -Ilibmmrange/include -Iuapi \
 		-o $@ $< $(LIBMMRANGE_x86_64) -pthread

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 
 #include "guest.h"
@@ -65,13 +66,20 @@ static uint64_t top_limit(uint64_t highest_end, uint64_t page)
 	return highest_end;
 }
 
-/* The layout the kernel places in: top-down, or bottom-up ("legacy"). */
+/*
+ * Whether the kernel places bottom-up ("legacy" layout), as far as the
+ * process can tell: the layout is chosen at execve() from these, so a limit
+ * changed since then is not seen.
+ */
 static bool legacy_layout(void)
 {
+	int v = 0, pers = personality(0xffffffff);
 	struct rlimit rl;
-	int v = 0;
-	FILE *f = fopen("/proc/sys/vm/legacy_va_layout", "re");
+	FILE *f;
 
+	if (pers != -1 && (pers & ADDR_COMPAT_LAYOUT))
+		return true;
+	f = fopen("/proc/sys/vm/legacy_va_layout", "re");
 	if (f) {
 		if (fscanf(f, "%d", &v) != 1)
 			v = 0;
@@ -111,8 +119,11 @@ static int reserve_gap(struct mmr_guest *g, uint64_t lo, uint64_t hi)
 {
 	int err = mmr_placeholder(lo, hi - lo, MAP_FIXED_NOREPLACE);
 
-	/* A gap another thread filled meanwhile stays theirs. */
-	if (err == -EEXIST)
+	/*
+	 * A gap another thread filled meanwhile stays theirs; one below
+	 * mmap_min_addr (when it could not be read) is no placement's.
+	 */
+	if (err == -EEXIST || (err == -EPERM && hi <= g->start))
 		return 0;
 	if (err)
 		return err;
