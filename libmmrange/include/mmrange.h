@@ -130,9 +130,12 @@ const char *mmr_confines_name(unsigned int bit);
 void *mmr_guest_mmap(struct mmr_guest *guest, void *addr, size_t len,
 		     int prot, int flags, int fd, off_t offset);
 int mmr_guest_munmap(struct mmr_guest *guest, void *addr, size_t len);
-/* As mremap(2): a new_address follows @flags when they hold MREMAP_FIXED. */
 void *mmr_guest_mremap(struct mmr_guest *guest, void *old_addr,
-		       size_t old_len, size_t new_len, int flags, ...);
+		       size_t old_len, size_t new_len, int flags);
+/* mremap(2) with its fifth argument: @new_addr counts with MREMAP_FIXED. */
+void *mmr_guest_mremap_to(struct mmr_guest *guest, void *old_addr,
+			  size_t old_len, size_t new_len, int flags,
+			  void *new_addr);
 int mmr_guest_mprotect(struct mmr_guest *guest, void *addr, size_t len,
 		       int prot);
 void *mmr_guest_shmat(struct mmr_guest *guest, int shmid, const void *addr,
@@ -158,6 +161,7 @@ struct mmr_mapping {
 	int shmid;		/* MMR_KIND_SHM: the segment, else -1 */
 	uint64_t offset;	/* MMR_KIND_FILE: file offset of start */
 	uint64_t attach;	/* MMR_KIND_SHM: the address shmat returned */
+	uint64_t reserved[2];	/* 0; for what later versions add */
 };
 
 int mmr_guest_lookup(struct mmr_guest *guest, uint64_t addr,

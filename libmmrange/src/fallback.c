@@ -20,27 +20,20 @@
 /* Anonymous mappings this large get THP alignment when it fits. */
 #define THP_SIZE	(2ULL << 20)
 
+static int give_free(uint64_t start, uint64_t len, void *arg)
+{
+	struct mmr_guest *g = arg;
+
+	return ext_give(&g->free, start, len);
+}
+
 int mmr_fallback_open(struct mmr_guest *g)
 {
-	struct mmr_gaps gs = { 0 };
-	size_t i;
 	int err;
 
 	g->mode = MMR_MODE_FALLBACK;
 	ext_init(&g->free, mmr_seed(g), g->page);
-	/* Read the whole map first: the placeholders would change it. */
-	err = mmr_find_gaps(g->start, g->end, &gs);
-	for (i = 0; !err && i < gs.n; i++) {
-		uint64_t lo = gs.r[i][0], len = gs.r[i][1] - lo;
-
-		/* A gap another thread filled meanwhile stays theirs. */
-		if (mmr_placeholder(lo, len, MAP_FIXED_NOREPLACE))
-			continue;
-		err = ext_give(&g->free, lo, len);
-		if (err)
-			munmap((void *)lo, len);
-	}
-	free(gs.r);
+	err = mmr_hold_free(g->start, g->end, give_free, g);
 	if (err)
 		mmr_fallback_close(g);
 	return err;
@@ -154,12 +147,12 @@ static void *move_to(struct mmr_guest *g, uint64_t addr, uint64_t old_len,
 		     uint64_t new_len, int flags, uint64_t to)
 {
 	void *p;
-	int err;
 
 	p = mremap((void *)addr, old_len, new_len,
 		   flags | MREMAP_MAYMOVE | MREMAP_FIXED, (void *)to);
 	if (p == MAP_FAILED) {
-		err = errno;
+		int err = errno;
+
 		restore_free(g, to, new_len);
 		errno = err;
 		return NULL;

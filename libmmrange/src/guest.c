@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -242,16 +241,13 @@ MMR_EXPORT void *mmr_guest_mmap(struct mmr_guest *g, void *addr, size_t len,
 {
 	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
 	struct mmr_rec r = { .prot = prot, .shmid = -1 };
-	uint64_t a = (uint64_t)addr;
+	uint64_t a = (uint64_t)addr, size;
 	void *p;
-	int err;
 
-	if (!g || !len || offset < 0 || (prot & ~0xff)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (fixed && !mmr_inside(g, a, mmr_align_up(len, g->page))) {
-		errno = EINVAL;
+	size = g ? mmr_guest_len(g, len) : 0;
+	if (!size || offset < 0 || (prot & ~0xff) ||
+	    (fixed && !mmr_inside(g, a, size))) {
+		errno = g && len && !size ? ENOMEM : EINVAL;
 		return NULL;
 	}
 	r.flags = (flags & MAP_TYPE) == MAP_PRIVATE ? MAP_PRIVATE : MAP_SHARED;
@@ -260,13 +256,12 @@ MMR_EXPORT void *mmr_guest_mmap(struct mmr_guest *g, void *addr, size_t len,
 	pthread_rwlock_wrlock(&g->lock);
 	p = do_mmap(g, a, len, prot, flags, fd, offset);
 	if (p) {
-		err = mmr_reg_set(g, (uint64_t)p, mmr_align_up(len, g->page),
-				  &r);
+		int err = mmr_reg_set(g, (uint64_t)p, size, &r);
+
 		if (err) {
 			/* A mapping the record does not hold is not made. */
 			if (!fixed)
-				do_munmap(g, (uint64_t)p,
-					  mmr_align_up(len, g->page));
+				do_munmap(g, (uint64_t)p, size);
 			p = NULL;
 			errno = -err;
 		}
@@ -277,13 +272,11 @@ MMR_EXPORT void *mmr_guest_mmap(struct mmr_guest *g, void *addr, size_t len,
 
 MMR_EXPORT int mmr_guest_munmap(struct mmr_guest *g, void *addr, size_t len)
 {
-	uint64_t a = (uint64_t)addr, size;
+	uint64_t a = (uint64_t)addr, size = g ? mmr_guest_len(g, len) : 0;
 	int err;
 
-	if (!g || !len || !mmr_aligned(a, g->page) ||
-	    !mmr_inside(g, a, mmr_align_up(len, g->page)))
+	if (!size || !mmr_aligned(a, g->page) || !mmr_inside(g, a, size))
 		return -EINVAL;
-	size = mmr_align_up(len, g->page);
 	pthread_rwlock_wrlock(&g->lock);
 	err = do_munmap(g, a, size);
 	if (!err)
@@ -295,66 +288,97 @@ MMR_EXPORT int mmr_guest_munmap(struct mmr_guest *g, void *addr, size_t len)
 MMR_EXPORT int mmr_guest_mprotect(struct mmr_guest *g, void *addr, size_t len,
 				  int prot)
 {
-	uint64_t a = (uint64_t)addr, size;
-	int err = 0;
+	uint64_t a = (uint64_t)addr, size = g ? mmr_guest_len(g, len) : 0;
+	int err;
 
-	if (!g || !len || !mmr_aligned(a, g->page) || (prot & ~0xff) ||
-	    !mmr_inside(g, a, mmr_align_up(len, g->page)))
+	if (g && len && !size)
+		return -ENOMEM;		/* as mprotect(2): it wraps */
+	if (!size || !mmr_aligned(a, g->page) || (prot & ~0xff) ||
+	    !mmr_inside(g, a, size))
 		return -EINVAL;
-	size = mmr_align_up(len, g->page);
 	pthread_rwlock_wrlock(&g->lock);
 	/* A placeholder is no mapping: it must not become accessible. */
-	if (g->mode == MMR_MODE_FALLBACK && mmr_fallback_any_free(g, a, size))
+	if (g->mode == MMR_MODE_FALLBACK && mmr_fallback_any_free(g, a, size)) {
 		err = -ENOMEM;
-	else if (mprotect(addr, size, prot))
+	} else if (mprotect(addr, size, prot)) {
 		err = mmr_neg_errno(errno);
-	else
+		/* The mappings before the one it failed on did change. */
+		mmr_reg_sync_prot(g, a, size);
+	} else {
 		err = mmr_reg_protect(g, a, size, prot);
+	}
 	pthread_rwlock_unlock(&g->lock);
 	return err;
 }
 
-MMR_EXPORT void *mmr_guest_mremap(struct mmr_guest *g, void *old_addr,
-				  size_t old_len, size_t new_len, int flags,
-				  ...)
+/* The fallback: a piece that a failed call unmapped gets its placeholder. */
+static void hold_again(struct mmr_guest *g, uint64_t start, uint64_t len)
 {
-	uint64_t a = (uint64_t)old_addr, to = 0;
+	if (g->mode == MMR_MODE_FALLBACK &&
+	    !mmr_placeholder(start, len, MAP_FIXED))
+		ext_give(&g->free, start, len);
+}
+
+static void *remap(struct mmr_guest *g, void *old_addr, size_t old_len,
+		   size_t new_len, int flags, uint64_t to)
+{
+	uint64_t a = (uint64_t)old_addr, osize, nsize;
 	void *p;
 	int err;
 
-	if (flags & MREMAP_FIXED) {
-		va_list ap;
-
-		va_start(ap, flags);
-		to = (uint64_t)va_arg(ap, void *);
-		va_end(ap);
-	}
-	if (!g || !old_len || !new_len ||
+	osize = g ? mmr_guest_len(g, old_len) : 0;
+	nsize = g ? mmr_guest_len(g, new_len) : 0;
+	if (!osize || !nsize ||
 	    (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) ||
 	    ((flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) &&
 	     !(flags & MREMAP_MAYMOVE)) ||
 	    ((flags & MREMAP_DONTUNMAP) && old_len != new_len) ||
-	    !mmr_aligned(a, g->page) ||
-	    !mmr_inside(g, a, mmr_align_up(old_len, g->page)) ||
+	    !mmr_aligned(a, g->page) || !mmr_inside(g, a, osize) ||
 	    ((flags & MREMAP_FIXED) &&
-	     (!mmr_aligned(to, g->page) ||
-	      !mmr_inside(g, to, mmr_align_up(new_len, g->page))))) {
+	     (!mmr_aligned(to, g->page) || !mmr_inside(g, to, nsize)))) {
 		errno = EINVAL;
 		return NULL;
 	}
 	pthread_rwlock_wrlock(&g->lock);
-	p = do_mremap(g, a, old_len, new_len, flags, to);
+	/* Free space is no mapping: mremap(2) of it is EFAULT. */
+	if (g->mode == MMR_MODE_FALLBACK && mmr_fallback_any_free(g, a, osize)) {
+		errno = EFAULT;
+		p = NULL;
+	} else {
+		p = do_mremap(g, a, old_len, new_len, flags, to);
+	}
 	if (p) {
 		/* The move is made: a record short of memory misses it. */
-		err = mmr_reg_remap(g, a, mmr_align_up(old_len, g->page),
-				    (uint64_t)p, mmr_align_up(new_len, g->page),
+		err = mmr_reg_remap(g, a, osize, (uint64_t)p, nsize,
 				    flags & MREMAP_DONTUNMAP);
 		if (err)
-			mmr_reg_clear(g, (uint64_t)p,
-				      mmr_align_up(new_len, g->page));
+			mmr_reg_clear(g, (uint64_t)p, nsize);
+	} else if (flags & MREMAP_FIXED) {
+		/* Some kernels unmap the target before they fail. */
+		err = errno;
+		mmr_reg_prune(g, to, nsize, hold_again);
+		errno = err;
 	}
 	pthread_rwlock_unlock(&g->lock);
 	return p;
+}
+
+MMR_EXPORT void *mmr_guest_mremap(struct mmr_guest *g, void *old_addr,
+				  size_t old_len, size_t new_len, int flags)
+{
+	if (flags & MREMAP_FIXED) {
+		errno = EINVAL;		/* the new address: mmr_guest_mremap_to() */
+		return NULL;
+	}
+	return remap(g, old_addr, old_len, new_len, flags, 0);
+}
+
+MMR_EXPORT void *mmr_guest_mremap_to(struct mmr_guest *g, void *old_addr,
+				     size_t old_len, size_t new_len, int flags,
+				     void *new_addr)
+{
+	return remap(g, old_addr, old_len, new_len, flags,
+		     (uint64_t)new_addr);
 }
 
 MMR_EXPORT int mmr_guest_refill(struct mmr_guest *g)

@@ -43,6 +43,14 @@ static inline bool mmr_inside(const struct mmr_guest *g, uint64_t addr,
 	return addr >= g->start && addr <= g->end && len <= g->end - addr;
 }
 
+/* @len rounded up to whole pages; 0 when it is 0 or the rounding wraps. */
+static inline uint64_t mmr_guest_len(const struct mmr_guest *g, uint64_t len)
+{
+	uint64_t size = (len + g->page - 1) & ~(g->page - 1);
+
+	return size < len ? 0 : size;
+}
+
 /* fallback.c; the callers hold g->lock for writing. */
 int mmr_fallback_open(struct mmr_guest *g);
 void mmr_fallback_close(struct mmr_guest *g);
@@ -86,6 +94,9 @@ int mmr_reg_protect(struct mmr_guest *g, uint64_t start, uint64_t len,
 /* What mremap() did, from [old, old + old_len) to [to, to + new_len). */
 int mmr_reg_remap(struct mmr_guest *g, uint64_t old, uint64_t old_len,
 		  uint64_t to, uint64_t new_len, bool dontunmap);
+int mmr_reg_prune(struct mmr_guest *g, uint64_t start, uint64_t len,
+		  void (*fn)(struct mmr_guest *g, uint64_t start, uint64_t len));
+int mmr_reg_sync_prot(struct mmr_guest *g, uint64_t start, uint64_t len);
 /* The record of the segment attached at @attach; -EINVAL if none. */
 int mmr_reg_shm(struct mmr_guest *g, uint64_t attach, struct mmr_rec *rec);
 /* Call @fn on each piece of the segment attached at @attach; then clear. */

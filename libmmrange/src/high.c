@@ -158,12 +158,12 @@ static void unmap_range(uint64_t start, uint64_t len, void *arg)
 
 MMR_EXPORT void mmr_high_release(struct mmr_high *h)
 {
-	const struct ext *n;
-
 	if (!h)
 		return;
 	/* A sealed allocation makes munmap() refuse any range holding it. */
 	if (munmap((void *)h->start, h->size)) {
+		const struct ext *n;
+
 		ext_visit(&h->free, unmap_range, NULL);
 		for (n = ext_next(&h->allocs, 0); n;
 		     n = ext_next(&h->allocs, n->start + n->len)) {

@@ -62,6 +62,15 @@ struct mmr_gaps {
 
 int mmr_find_gaps(uint64_t start, uint64_t end, struct mmr_gaps *gaps);
 
+/*
+ * Hold every free part of [lo, hi) with a placeholder (MAP_FIXED_NOREPLACE:
+ * what another thread maps meanwhile stays theirs) and call @held on each;
+ * an error of @held unmaps that part and ends the call.
+ */
+int mmr_hold_free(uint64_t lo, uint64_t hi,
+		  int (*held)(uint64_t start, uint64_t len, void *arg),
+		  void *arg);
+
 /* The errno of a failed call, as the negative value the API returns. */
 static inline int mmr_neg_errno(int err)
 {

@@ -115,22 +115,19 @@ static void stack_room(uint64_t *lo, uint64_t *hi)
 	fclose(f);
 }
 
+static int give_outside(uint64_t start, uint64_t len, void *arg)
+{
+	struct mmr_guest *g = arg;
+
+	return ext_give(&g->outside, start, len);
+}
+
 static int reserve_gap(struct mmr_guest *g, uint64_t lo, uint64_t hi)
 {
-	int err = mmr_placeholder(lo, hi - lo, MAP_FIXED_NOREPLACE);
+	int err = mmr_hold_free(lo, hi, give_outside, g);
 
-	/*
-	 * A gap another thread filled meanwhile stays theirs; one below
-	 * mmap_min_addr (when it could not be read) is no placement's.
-	 */
-	if (err == -EEXIST || (err == -EPERM && hi <= g->start))
-		return 0;
-	if (err)
-		return err;
-	err = ext_give(&g->outside, lo, hi - lo);
-	if (err)
-		munmap((void *)lo, hi - lo);
-	return err;
+	/* Below mmap_min_addr (if it could not be read) no placement goes. */
+	return err == -EPERM && hi <= g->start ? 0 : err;
 }
 
 /* Reserve the gap [lo, hi), less the window and the stack's room. */
@@ -215,11 +212,16 @@ void mmr_outside_close(struct mmr_guest *g)
 void *mmr_outside_mmap(struct mmr_guest *g, uint64_t addr, size_t len,
 		       int prot, int flags, int fd, off_t offset)
 {
-	int try, err;
-	void *p;
+	int try;
 
+	/* A hint outside the window is no hint (there is nothing free). */
+	if (!(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) &&
+	    !mmr_inside(g, addr, mmr_align_up(len, g->page)))
+		addr = 0;
 	for (try = 0; try < 2; try++) {
-		p = mmap((void *)addr, len, prot, flags, fd, offset);
+		void *p = mmap((void *)addr, len, prot, flags, fd, offset);
+		int err;
+
 		if (p == MAP_FAILED)
 			return NULL;
 		if (mmr_inside(g, (uint64_t)p, mmr_align_up(len, g->page)))
@@ -263,6 +265,8 @@ void *mmr_outside_mremap(struct mmr_guest *g, uint64_t addr, uint64_t old_len,
 	if (q == MAP_FAILED) {
 		/* Nowhere inside: the mapping cannot be the guest's. */
 		munmap(p, new_len);
+		if (!(flags & MREMAP_DONTUNMAP))
+			mmr_reg_clear(g, addr, old_len);
 		errno = err ? -err : ENOMEM;
 		return NULL;
 	}

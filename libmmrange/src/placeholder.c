@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
 /* PROT_NONE placeholders: address space held without memory behind it. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -80,5 +81,44 @@ int mmr_find_gaps(uint64_t start, uint64_t end, struct mmr_gaps *gs)
 	fclose(f);
 	if (!err && cur < end)
 		err = add_gap(gs, cur, end);
+	return err;
+}
+
+/*
+ * Hold every free part of [lo, hi) with a placeholder and tell @held of
+ * each.  A part another thread maps between the reading of the map and the
+ * placeholder stays theirs, and the rest of that gap is read again (the
+ * held parts are mappings by then), a few times at most.
+ */
+int mmr_hold_free(uint64_t lo, uint64_t hi,
+		  int (*held)(uint64_t start, uint64_t len, void *arg),
+		  void *arg)
+{
+	bool busy = true;
+	int try, err = 0;
+
+	for (try = 0; !err && busy && try < 4; try++) {
+		struct mmr_gaps gs = { 0 };
+		size_t i;
+
+		busy = false;
+		err = mmr_find_gaps(lo, hi, &gs);
+		for (i = 0; !err && i < gs.n; i++) {
+			uint64_t s = gs.r[i][0], len = gs.r[i][1] - s;
+
+			err = mmr_placeholder(s, len, MAP_FIXED_NOREPLACE);
+			if (err == -EEXIST) {
+				busy = true;
+				err = 0;
+				continue;
+			}
+			if (err)
+				break;
+			err = held(s, len, arg);
+			if (err)
+				munmap((void *)s, len);
+		}
+		free(gs.r);
+	}
 	return err;
 }

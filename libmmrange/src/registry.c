@@ -59,6 +59,7 @@ static void to_mapping(const struct mmr_guest *g, const struct ext *n,
 	m->shmid = r.shmid;
 	m->offset = r.kind == MMR_KIND_FILE ? r.off : 0;
 	m->attach = r.kind == MMR_KIND_SHM ? n->start - r.off : 0;
+	m->reserved[0] = m->reserved[1] = 0;
 }
 
 void mmr_reg_init(struct mmr_guest *g)
@@ -129,6 +130,8 @@ int mmr_reg_protect(struct mmr_guest *g, uint64_t start, uint64_t len,
 	size_t i;
 	int err;
 
+	if (!len)
+		return 0;
 	err = collect(g, start, end, &ps);
 	if (err)
 		return err;
@@ -146,39 +149,92 @@ int mmr_reg_protect(struct mmr_guest *g, uint64_t start, uint64_t len,
 	return err;
 }
 
+/*
+ * mremap() moves every mapping in the old range (Linux 6.17 moves several,
+ * holes included, when the size stays): each piece moves with its own
+ * data, and a grow extends the last one.
+ */
 int mmr_reg_remap(struct mmr_guest *g, uint64_t old, uint64_t old_len,
 		  uint64_t to, uint64_t new_len, bool dontunmap)
 {
-	const struct ext *n = ext_find(&g->maps, old);
-	struct ext from;
+	uint64_t keep = old_len < new_len ? old_len : new_len;
+	struct pieces ps;
+	size_t i;
 	int err;
 
 	if (to == old && new_len <= old_len)	/* shrunk in place */
 		return mmr_reg_clear(g, old + new_len, old_len - new_len);
-	if (!n)		/* not a mapping the library made: nothing to move */
-		return mmr_reg_clear(g, to, new_len);
-	from = *n;
-	from.off += old - n->start;
+	err = collect(g, old, old + keep, &ps);
+	if (err)
+		return err;
 	if (!dontunmap || to == old)
 		err = mmr_reg_clear(g, old, old_len);
-	else
-		err = 0;
 	if (!err)
 		err = mmr_reg_clear(g, to, new_len);
-	if (!err)
-		err = ext_insert_as(&g->maps, to, new_len, &from);
+	for (i = 0; !err && i < ps.n; i++) {
+		struct ext *p = &ps.v[i];
+		uint64_t lo = p->start > old ? p->start : old;
+		uint64_t hi = p->start + p->len < old + keep ?
+			      p->start + p->len : old + keep;
+
+		p->off += lo - p->start;
+		/* The grown part is the last piece's, if it reached the end. */
+		if (i == ps.n - 1 && hi == old + keep && new_len > old_len)
+			hi += new_len - old_len;
+		err = ext_insert_as(&g->maps, to + (lo - old), hi - lo, p);
+	}
+	free(ps.v);
 	return err;
 }
 
+/*
+ * After a failed call that may have unmapped part of [start, start +
+ * len) (mremap(MREMAP_FIXED) unmaps its target first on some kernels):
+ * drop the pieces that are gone, and call @fn on each.
+ */
+int mmr_reg_prune(struct mmr_guest *g, uint64_t start, uint64_t len,
+		  void (*fn)(struct mmr_guest *g, uint64_t start, uint64_t len))
+{
+	unsigned char vec[1];
+	struct pieces ps;
+	size_t i;
+	int err;
+
+	err = collect(g, start, start + len, &ps);
+	for (i = 0; !err && i < ps.n; i++) {
+		const struct ext *p = &ps.v[i];
+		uint64_t pg;
+
+		/* mincore() fails with ENOMEM on a page nothing maps. */
+		for (pg = p->start; pg < p->start + p->len; pg += g->page) {
+			if (!mincore((void *)pg, 1, vec) || errno != ENOMEM)
+				continue;
+			err = mmr_reg_clear(g, pg, g->page);
+			if (fn)
+				fn(g, pg, g->page);
+		}
+	}
+	free(ps.v);
+	return err;
+}
+
+/*
+ * The first piece of the attachment at @attach, as the kernel's shmdt()
+ * finds it: its first page may have been unmapped or replaced since.
+ */
 int mmr_reg_shm(struct mmr_guest *g, uint64_t attach, struct mmr_rec *rec)
 {
-	const struct ext *n = ext_find(&g->maps, attach);
+	const struct ext *n;
 
-	if (!n || TAG_KIND(n->tag) != MMR_KIND_SHM ||
-	    n->start - n->off != attach)
-		return -EINVAL;
-	to_rec(g, n, rec);
-	return 0;
+	for (n = ext_next(&g->maps, attach); n && n->start < g->end;
+	     n = ext_next(&g->maps, n->start + n->len)) {
+		if (TAG_KIND(n->tag) == MMR_KIND_SHM &&
+		    n->start - n->off == attach) {
+			to_rec(g, n, rec);
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 int mmr_reg_shm_detach(struct mmr_guest *g, uint64_t attach, uint64_t size,
@@ -264,54 +320,106 @@ MMR_EXPORT int mmr_guest_access(struct mmr_guest *g, uint64_t addr,
 	return err;
 }
 
-/* The mapping of /proc/self/maps that holds @addr, and its protection. */
-static int maps_extent(uint64_t addr, uint64_t *lo, uint64_t *hi, int *prot,
-		       int *flags)
+/* A line of /proc/self/maps: its range, protection and sharing. */
+struct maps_line {
+	uint64_t lo, hi;
+	int prot, flags;
+};
+
+/* Call @fn on each line that overlaps [start, end), lowest first. */
+static int maps_visit(uint64_t start, uint64_t end,
+		      int (*fn)(const struct maps_line *l, void *arg),
+		      void *arg)
 {
 	unsigned long a, b;
 	char line[512], p[5];
 	FILE *f = fopen("/proc/self/maps", "re");
-	int err = -ENOENT;
+	int err = 0;
 
 	if (!f)
 		return mmr_neg_errno(errno);
-	while (err && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx %4s", &a, &b, p) != 3 ||
-		    addr < a || addr >= b)
+	while (!err && fgets(line, sizeof(line), f)) {
+		struct maps_line l;
+
+		if (sscanf(line, "%lx-%lx %4s", &a, &b, p) != 3 || b <= start)
 			continue;
-		*lo = a;
-		*hi = b;
-		*prot = (p[0] == 'r' ? PROT_READ : 0) |
-			(p[1] == 'w' ? PROT_WRITE : 0) |
-			(p[2] == 'x' ? PROT_EXEC : 0);
-		*flags = p[3] == 's' ? MAP_SHARED : MAP_PRIVATE;
-		err = 0;
+		if (a >= end)
+			break;
+		l.lo = a;
+		l.hi = b;
+		l.prot = (p[0] == 'r' ? PROT_READ : 0) |
+			 (p[1] == 'w' ? PROT_WRITE : 0) |
+			 (p[2] == 'x' ? PROT_EXEC : 0);
+		l.flags = p[3] == 's' ? MAP_SHARED : MAP_PRIVATE;
+		err = fn(&l, arg);
 	}
 	fclose(f);
 	return err;
+}
+
+struct sync_arg {
+	struct mmr_guest *g;
+	uint64_t start, end;
+};
+
+static int sync_line(const struct maps_line *l, void *arg)
+{
+	const struct sync_arg *s = arg;
+	uint64_t lo = l->lo > s->start ? l->lo : s->start;
+	uint64_t hi = l->hi < s->end ? l->hi : s->end;
+
+	return mmr_reg_protect(s->g, lo, hi - lo, l->prot);
+}
+
+/*
+ * After an mprotect() that failed part way (the kernel changes the
+ * mappings in turn and stops at the first it cannot): take the protection
+ * of [start, start + len) on record from the kernel.
+ */
+int mmr_reg_sync_prot(struct mmr_guest *g, uint64_t start, uint64_t len)
+{
+	struct sync_arg s = { g, start, start + len };
+
+	return maps_visit(start, start + len, sync_line, &s);
+}
+
+static int first_line(const struct maps_line *l, void *arg)
+{
+	*(struct maps_line *)arg = *l;
+	return 1;
 }
 
 MMR_EXPORT int mmr_guest_record(struct mmr_guest *g, uint64_t addr,
 				uint64_t len, int prot, unsigned int kind)
 {
 	struct mmr_rec r = { .prot = prot, .kind = kind, .shmid = -1 };
-	uint64_t lo = addr, hi = addr + len;
+	struct maps_line l = { .lo = addr };
+	uint64_t size;
 	int err = 0;
 
 	if (!g || kind > MMR_KIND_RING || kind == MMR_KIND_SHM ||
 	    !mmr_aligned(addr, g->page) || (prot & ~0xff))
 		return -EINVAL;
 	r.flags = kind == MMR_KIND_RING ? MAP_SHARED : MAP_PRIVATE;
+	size = mmr_guest_len(g, len);
 	/* No length: the kernel's mapping at @addr, as it placed it. */
-	if (!len)
-		err = maps_extent(addr, &lo, &hi, &r.prot, &r.flags);
-	if (err)
-		return err;
-	hi = mmr_align_up(hi, g->page);
-	if (lo != addr || !mmr_inside(g, lo, hi - lo))
+	if (!len) {
+		err = maps_visit(addr, addr + 1, first_line, &l);
+		if (err != 1)
+			return err ? err : -ENOENT;
+		if (l.lo != addr)
+			return -EINVAL;
+		size = l.hi - l.lo;
+		r.prot = l.prot;
+		r.flags = l.flags;
+	}
+	if (!size || !mmr_inside(g, addr, size))
 		return -EINVAL;
 	pthread_rwlock_wrlock(&g->lock);
-	err = mmr_reg_set(g, lo, hi - lo, &r);
+	err = mmr_reg_set(g, addr, size, &r);
+	/* The fallback's placeholder there is gone: not free any more. */
+	if (!err && g->mode == MMR_MODE_FALLBACK)
+		err = ext_take(&g->free, addr, size, false);
 	pthread_rwlock_unlock(&g->lock);
 	return err;
 }
@@ -319,13 +427,14 @@ MMR_EXPORT int mmr_guest_record(struct mmr_guest *g, uint64_t addr,
 MMR_EXPORT int mmr_guest_forget(struct mmr_guest *g, uint64_t addr,
 				uint64_t len)
 {
+	uint64_t size = g ? mmr_guest_len(g, len) : 0;
 	int err;
 
-	if (!g || !len || !mmr_aligned(addr, g->page) ||
-	    !mmr_inside(g, addr, mmr_align_up(len, g->page)))
+	if (!size || !mmr_aligned(addr, g->page) ||
+	    !mmr_inside(g, addr, size))
 		return -EINVAL;
 	pthread_rwlock_wrlock(&g->lock);
-	err = mmr_reg_clear(g, addr, mmr_align_up(len, g->page));
+	err = mmr_reg_clear(g, addr, size);
 	pthread_rwlock_unlock(&g->lock);
 	return err;
 }

@@ -33,6 +33,11 @@ static int attach(struct mmr_guest *g, int shmid, uint64_t a, uint64_t size,
 		if (ret < 0 && ret >= -4095)
 			return (int)ret;
 		*addr = (uint64_t)ret;
+		/* At an address of the caller's, the kernel may place it out. */
+		if (!mmr_inside(g, *addr, size)) {
+			shmdt((void *)ret);
+			return -EINVAL;
+		}
 		return 0;
 #endif
 	case MMR_MODE_FALLBACK:

@@ -187,13 +187,18 @@ TEST_F(guest, mremap_grow_move_shrink)
 	ASSERT_EQ(5, q[0]);
 	errno = 0;
 	/* MREMAP_FIXED without MREMAP_MAYMOVE, as mremap(2) refuses it. */
-	ASSERT_EQ(NULL, mmr_guest_mremap(self->g, q, page(), 2 * page(),
-					 MREMAP_FIXED, (void *)at));
+	ASSERT_EQ(NULL, mmr_guest_mremap_to(self->g, q, page(), 2 * page(),
+					    MREMAP_FIXED, (void *)at));
 	ASSERT_EQ(EINVAL, errno);
 	errno = 0;
+	ASSERT_EQ(NULL, mmr_guest_mremap_to(self->g, q, page(), page(),
+					    MREMAP_MAYMOVE | MREMAP_FIXED,
+					    (void *)(WIN_END - page() / 2)));
+	ASSERT_EQ(EINVAL, errno);
+	/* The new address comes with mmr_guest_mremap_to() only. */
+	errno = 0;
 	ASSERT_EQ(NULL, mmr_guest_mremap(self->g, q, page(), page(),
-					 MREMAP_MAYMOVE | MREMAP_FIXED,
-					 (void *)(WIN_END - page() / 2)));
+					 MREMAP_MAYMOVE | MREMAP_FIXED));
 	ASSERT_EQ(EINVAL, errno);
 }
 

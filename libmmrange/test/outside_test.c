@@ -148,6 +148,38 @@ TEST_F(outside, gap_opened_outside_is_filled)
 	ASSERT_INSIDE(q, SZ_1M, WIN_START, WIN_END);
 }
 
+/* The start of [stack], from /proc/self/maps. */
+static uint64_t stack_start(void)
+{
+	unsigned long lo = 0, hi;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "[stack]") &&
+		    sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+			break;
+	if (f)
+		fclose(f);
+	return lo;
+}
+
+/*
+ * A guest's hint outside the window is no hint, even one into the stack's
+ * growth room, the one free space outside.
+ */
+TEST_F(outside, guest_hint_outside_window_is_no_hint)
+{
+	uint64_t hint = stack_start() - 4 * SZ_1M;
+	void *p;
+
+	ASSERT_GT(hint, WIN_END);
+	p = mmr_guest_mmap(self->g, (void *)hint, SZ_1M, PROT_READ,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_PTR(p);
+	ASSERT_INSIDE(p, SZ_1M, WIN_START, WIN_END);
+}
+
 /* Closing gives the space back: the kernel places outside again. */
 TEST_F(outside, close_releases_the_reservation)
 {

@@ -57,6 +57,47 @@ static char *map_at(struct mmr_guest *g, uint64_t at, uint64_t len, int prot)
 			      ANON | MAP_FIXED_NOREPLACE, -1, 0);
 }
 
+static int perms(const struct mmr_mapping *m, char out[5]);
+
+/*
+ * The record agrees with the kernel: every page of every record (up to 64
+ * a record) has the record's permissions in /proc/self/maps, and, in the
+ * QEMU-style fallback, every page of the window is on record or a
+ * placeholder ("---p"), never a mapping nobody holds.
+ */
+static void check_record(struct __test_metadata *_metadata,
+			 struct mmr_guest *g, bool placeholders)
+{
+	struct mmr_mapping m;
+	uint64_t cur = 0, a;
+	char want[5], got[5];
+
+	while (!mmr_guest_next(g, cur, &m)) {
+		perms(&m, want);
+		for (a = m.start; a < m.end && a < m.start + 64 * page();
+		     a += page()) {
+			ASSERT_EQ(0, maps_prot(a, got));
+			if (strcmp(want, got))
+				TH_LOG("%#llx: record %s, kernel %s",
+				       (unsigned long long)a, want, got);
+			ASSERT_STREQ(want, got);
+		}
+		cur = m.end;
+	}
+	for (a = WIN_START; placeholders && a < WIN_START + 512 * SZ_1M;
+	     a += page()) {
+		if (!mmr_guest_lookup(g, a, &m)) {
+			a = m.end - page();
+			continue;
+		}
+		ASSERT_EQ(0, maps_prot(a, got));
+		if (strcmp("---p", got))
+			TH_LOG("%#llx: %s, not on record", (unsigned long long)a,
+			       got);
+		ASSERT_STREQ("---p", got);
+	}
+}
+
 /* The record at @addr is [start, end) with @prot and @kind. */
 #define ASSERT_REC(_g, _addr, _start, _end, _prot, _kind) do {		\
 	struct mmr_mapping __m;						\
@@ -223,8 +264,8 @@ TEST_F(reg, mremap_fixed_moves_record)
 
 	ASSERT_EQ((char *)at, p);
 	ASSERT_EQ((char *)to,
-		  mmr_guest_mremap(self->g, p, 2 * page(), 4 * page(),
-				   MREMAP_MAYMOVE | MREMAP_FIXED, (void *)to));
+		  mmr_guest_mremap_to(self->g, p, 2 * page(), 4 * page(),
+				      MREMAP_MAYMOVE | MREMAP_FIXED, (void *)to));
 	ASSERT_EQ(-ENOENT, mmr_guest_lookup(self->g, at, &m));
 	ASSERT_REC(self->g, to + 3 * page(), to, to + 4 * page(), PROT_READ,
 		   MMR_KIND_ANON);
@@ -363,6 +404,155 @@ TEST_F(reg, record_kernel_placed_ring)
 	syscall(SYS_io_destroy, ctx);
 	ASSERT_EQ(-EINVAL, mmr_guest_record(self->g, WIN_START, page(), 0,
 					    MMR_KIND_SHM));
+}
+
+/* mremap(2) of memory nothing maps is EFAULT; free window space too. */
+TEST_F(reg, mremap_of_free_space_efault)
+{
+	uint64_t at = WIN_START + 232 * SZ_1M;
+
+	errno = 0;
+	ASSERT_EQ(NULL, mmr_guest_mremap(self->g, (void *)at, page(),
+					 4 * page(), MREMAP_MAYMOVE));
+	ASSERT_EQ(EFAULT, errno);
+	errno = 0;
+	ASSERT_EQ(NULL, mmr_guest_mremap_to(self->g, (void *)at, page(), page(),
+					    MREMAP_MAYMOVE | MREMAP_FIXED,
+					    (void *)(at + SZ_1M)));
+	ASSERT_EQ(EFAULT, errno);
+	check_record(_metadata, self->g,
+		     variant->flags == MMR_GUEST_FALLBACK);
+}
+
+/*
+ * A move of several mappings at once (Linux 6.17+ moves them all when the
+ * size stays; older kernels refuse with EFAULT): each keeps its own
+ * protection on record, and the hole between them stays a hole.
+ */
+TEST_F(reg, mremap_fixed_of_several_mappings_keeps_each)
+{
+	uint64_t at = WIN_START + 240 * SZ_1M, to = WIN_START + 248 * SZ_1M;
+	struct mmr_mapping m;
+	char *p;
+
+	ASSERT_EQ((char *)at, map_at(self->g, at, page(), RW));
+	ASSERT_EQ((char *)(at + 2 * page()),
+		  map_at(self->g, at + 2 * page(), page(), PROT_READ));
+	p = mmr_guest_mremap_to(self->g, (void *)at, 3 * page(), 3 * page(),
+				MREMAP_MAYMOVE | MREMAP_FIXED, (void *)to);
+	if (!p) {
+		ASSERT_EQ(EFAULT, errno);
+		ASSERT_REC(self->g, at, at, at + page(), RW, MMR_KIND_ANON);
+	} else {
+		ASSERT_EQ((char *)to, p);
+		ASSERT_REC(self->g, to, to, to + page(), RW, MMR_KIND_ANON);
+		ASSERT_EQ(-ENOENT, mmr_guest_lookup(self->g, to + page(), &m));
+		ASSERT_REC(self->g, to + 2 * page(), to + 2 * page(),
+			   to + 3 * page(), PROT_READ, MMR_KIND_ANON);
+		ASSERT_EQ(-ENOENT, mmr_guest_lookup(self->g, at, &m));
+	}
+	check_record(_metadata, self->g,
+		     variant->flags == MMR_GUEST_FALLBACK);
+}
+
+/*
+ * mprotect() changes the mappings in turn and stops at the first it may
+ * not change (a read-only file mapped shared cannot become writable): the
+ * record follows the ones it did change.
+ */
+TEST_F(reg, mprotect_failing_part_way_keeps_record_true)
+{
+	uint64_t at = WIN_START + 256 * SZ_1M;
+	char path[] = "/tmp/libmmrange.XXXXXX";
+	int fd = mkstemp(path), ro;
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ftruncate(fd, page()));
+	ro = open(path, O_RDONLY);
+	unlink(path);
+	close(fd);
+	ASSERT_GE(ro, 0);
+	ASSERT_EQ((char *)at, map_at(self->g, at, page(), PROT_READ));
+	ASSERT_EQ((char *)(at + page()),
+		  mmr_guest_mmap(self->g, (void *)(at + page()), page(),
+				 PROT_READ, MAP_SHARED | MAP_FIXED_NOREPLACE,
+				 ro, 0));
+	ASSERT_EQ(-EACCES, mmr_guest_mprotect(self->g, (void *)at, 2 * page(),
+					      RW));
+	check_record(_metadata, self->g,
+		     variant->flags == MMR_GUEST_FALLBACK);
+	ASSERT_REC(self->g, at, at, at + page(), RW, MMR_KIND_ANON);
+	ASSERT_REC(self->g, at + page(), at + page(), at + 2 * page(),
+		   PROT_READ, MMR_KIND_FILE);
+	close(ro);
+}
+
+/* Lengths whose rounding to pages wraps are refused, as the kernel does. */
+TEST_F(reg, lengths_that_wrap_are_refused)
+{
+	uint64_t at = WIN_START + 264 * SZ_1M;
+	struct mmr_mapping m;
+
+	ASSERT_EQ((char *)at, map_at(self->g, at, 2 * page(), RW));
+	ASSERT_EQ(-ENOMEM, mmr_guest_mprotect(self->g, (void *)(at + page()),
+					      SIZE_MAX, PROT_READ));
+	ASSERT_EQ(-EINVAL, mmr_guest_record(self->g, at, UINT64_MAX, RW,
+					    MMR_KIND_ANON));
+	ASSERT_EQ(-EINVAL, mmr_guest_forget(self->g, at, UINT64_MAX));
+	ASSERT_EQ(-EINVAL, mmr_guest_munmap(self->g, (void *)at, SIZE_MAX));
+	ASSERT_REC(self->g, at, at, at + 2 * page(), RW, MMR_KIND_ANON);
+	ASSERT_EQ(0, mmr_guest_next(self->g, at, &m));
+	ASSERT_EQ(at + 2 * page(), m.end);	/* one record, nothing empty */
+}
+
+/* shmdt() finds the attachment past a first page that is gone. */
+TEST_F(reg, shmdt_after_its_first_page_was_unmapped)
+{
+	struct mmr_mapping m;
+	char prot[5], *p;
+	int id = shmget(IPC_PRIVATE, 3 * page(), IPC_CREAT | 0600);
+
+	if (id < 0)
+		SKIP(return, "shmget: %s", strerror(errno));
+	p = mmr_guest_shmat(self->g, id, NULL, 0);
+	shmctl(id, IPC_RMID, NULL);
+	ASSERT_PTR(p);
+	ASSERT_EQ(0, mmr_guest_munmap(self->g, p, page()));
+	ASSERT_EQ(0, mmr_guest_shmdt(self->g, p));
+	ASSERT_EQ(-ENOENT, mmr_guest_lookup(self->g, (uint64_t)p + page(), &m));
+	ASSERT_EQ(-ENOENT, mmr_guest_lookup(self->g, (uint64_t)p + 2 * page(),
+					    &m));
+	if (maps_prot((uint64_t)p + page(), prot) == 0)
+		ASSERT_STREQ("---p", prot);	/* the fallback's placeholder */
+	check_record(_metadata, self->g,
+		     variant->flags == MMR_GUEST_FALLBACK);
+}
+
+/*
+ * What the translator maps itself inside the window and puts on record is
+ * the guest's: no later mmr_guest_mmap() replaces it.
+ */
+TEST_F(reg, recorded_mapping_is_never_mapped_over)
+{
+	uint64_t at = WIN_START;	/* the lowest: the fallback's first pick */
+	char *ring, *p;
+	int i;
+
+	ring = mmap((void *)at, page(), RW,
+		    MAP_SHARED | MAP_ANONYMOUS |
+		    (variant->flags == MMR_GUEST_FALLBACK ? MAP_FIXED :
+		     MAP_FIXED_NOREPLACE), -1, 0);
+	ASSERT_EQ((char *)at, ring);
+	ring[0] = 9;
+	ASSERT_EQ(0, mmr_guest_record(self->g, at, page(), RW, MMR_KIND_RING));
+	for (i = 0; i < 8; i++) {
+		p = mmr_guest_mmap(self->g, NULL, page(), RW, ANON, -1, 0);
+		ASSERT_PTR(p);
+		ASSERT_NE((char *)at, p);
+	}
+	ASSERT_EQ(9, ring[0]);
+	check_record(_metadata, self->g,
+		     variant->flags == MMR_GUEST_FALLBACK);
 }
 
 struct worker {
