@@ -403,6 +403,10 @@ MMR_EXPORT void *mmr_high_resize(struct mmr_high *h, void *addr,
 		return NULL;
 	}
 	len = mmr_align_up(new_len, h->page);
+	if (len < new_len) {		/* it wraps */
+		errno = ENOMEM;
+		return NULL;
+	}
 	pthread_mutex_lock(&h->lock);
 	n = find_alloc(h, addr);
 	if (!n)

@@ -214,6 +214,11 @@ TEST_F(high, bad_arguments)
 	ASSERT_EQ(NULL, mmr_high_resize(self->h, p + 1, page()));
 	ASSERT_EQ(EINVAL, errno);
 	ASSERT_EQ(NULL, mmr_high_resize(self->h, p, 0));
+	/* A length that wraps when rounded to pages is no shrink to 0. */
+	errno = 0;
+	ASSERT_EQ(NULL, mmr_high_resize(self->h, p, SIZE_MAX));
+	ASSERT_EQ(ENOMEM, errno);
+	ASSERT_EQ(2 * page(), mmr_high_size(self->h, p));
 	ASSERT_EQ(0, mmr_high_free(self->h, p));
 	ASSERT_EQ(-EINVAL, mmr_high_free(self->h, p));	/* twice */
 }
