@@ -33,7 +33,7 @@ int mmr_fallback_open(struct mmr_guest *g)
 
 	g->mode = MMR_MODE_FALLBACK;
 	ext_init(&g->free, mmr_seed(g), g->page);
-	err = mmr_hold_free(g->start, g->end, give_free, g);
+	err = mmr_hold_free(g->start, g->end, NULL, 0, give_free, g);
 	if (err)
 		mmr_fallback_close(g);
 	return err;

@@ -38,6 +38,7 @@ static void *result(long ret)
 static int open_kernel(struct mmr_guest *g, unsigned int flags)
 {
 	unsigned int wflags = 0;
+	int err;
 
 	if (flags & MMR_GUEST_COMPAT) {
 		/* Compat syscalls take 32-bit addresses. */
@@ -51,14 +52,20 @@ static int open_kernel(struct mmr_guest *g, unsigned int flags)
 		g->mode = MMR_MODE_KERNEL;
 	}
 	if (flags & MMR_GUEST_EXCLUSIVE) {
-		if (!(mmr_features() & MMR_FEAT_EXCLUSIVE_WINDOW))
-			return -EOPNOTSUPP;
 		wflags |= MMR_WINDOW_EXCLUSIVE;
 		g->exclusive = true;
 	}
 	if (flags & MMR_GUEST_LOCK)
 		wflags |= MMR_WINDOW_LOCK;
-	return mmr_window_set(g->start, g->end, wflags);
+	err = mmr_window_set(g->start, g->end, wflags);
+	/*
+	 * Only a refusal needs the probes (children: they copy the address
+	 * space): was it the flag, from a kernel before it, or the range?
+	 */
+	if (err == -EINVAL && g->exclusive &&
+	    !(mmr_features() & MMR_FEAT_EXCLUSIVE_WINDOW))
+		err = -EOPNOTSUPP;
+	return err;
 }
 
 MMR_EXPORT int mmr_guest_open(struct mmr_guest **guest, uint64_t start,

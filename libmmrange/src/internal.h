@@ -63,11 +63,14 @@ struct mmr_gaps {
 int mmr_find_gaps(uint64_t start, uint64_t end, struct mmr_gaps *gaps);
 
 /*
- * Hold every free part of [lo, hi) with a placeholder (MAP_FIXED_NOREPLACE:
- * what another thread maps meanwhile stays theirs) and call @held on each;
- * an error of @held unmaps that part and ends the call.
+ * Hold every free part of [lo, hi), less the @nskip ranges of @skip (sorted,
+ * disjoint), with a placeholder (MAP_FIXED_NOREPLACE: what another thread
+ * maps meanwhile stays theirs, and the rest of that gap is read again) and
+ * call @held on each; an error of @held unmaps that part and ends the call.
+ * The map is read once, and again only where another thread came first.
  */
-int mmr_hold_free(uint64_t lo, uint64_t hi,
+int mmr_hold_free(uint64_t lo, uint64_t hi, const uint64_t (*skip)[2],
+		  int nskip,
 		  int (*held)(uint64_t start, uint64_t len, void *arg),
 		  void *arg);
 

@@ -89,30 +89,33 @@ static bool legacy_layout(void)
 		     rl.rlim_cur == RLIM_INFINITY);
 }
 
-/* [lo, hi) of the main stack's growth room, below [stack]; 0, 0 if none. */
-static void stack_room(uint64_t *lo, uint64_t *hi)
+/*
+ * From /proc/self/maps: [*slo, *shi), the main stack's growth room below
+ * [stack] (empty if none), and *top, the end of the highest mapping below
+ * SCAN_END.
+ */
+static int scan_layout(uint64_t *slo, uint64_t *shi, uint64_t *top)
 {
 	unsigned long a, b;
 	struct rlimit rl;
 	char line[512];
 	FILE *f = fopen("/proc/self/maps", "re");
 
-	*lo = *hi = 0;
+	*slo = *shi = *top = 0;
 	if (!f)
-		return;
+		return mmr_neg_errno(errno);
 	while (fgets(line, sizeof(line), f)) {
-		if (!strstr(line, "[stack]") ||
-		    sscanf(line, "%lx-%lx", &a, &b) != 2)
+		if (sscanf(line, "%lx-%lx", &a, &b) != 2 || a >= SCAN_END)
 			continue;
-		if (!getrlimit(RLIMIT_STACK, &rl) && rl.rlim_cur > b - a) {
-			uint64_t room = rl.rlim_cur - (b - a);
-
-			*lo = room < a ? a - room : 0;
-			*hi = a;
-		}
-		break;
+		*top = b;
+		if (!strstr(line, "[stack]") || getrlimit(RLIMIT_STACK, &rl) ||
+		    rl.rlim_cur <= b - a)
+			continue;
+		*slo = rl.rlim_cur - (b - a) < a ? a - (rl.rlim_cur - (b - a)) : 0;
+		*shi = a;
 	}
 	fclose(f);
+	return 0;
 }
 
 static int give_outside(uint64_t start, uint64_t len, void *arg)
@@ -122,63 +125,22 @@ static int give_outside(uint64_t start, uint64_t len, void *arg)
 	return ext_give(&g->outside, start, len);
 }
 
-static int reserve_gap(struct mmr_guest *g, uint64_t lo, uint64_t hi)
-{
-	int err = mmr_hold_free(lo, hi, give_outside, g);
-
-	/* Below mmap_min_addr (if it could not be read) no placement goes. */
-	return err == -EPERM && hi <= g->start ? 0 : err;
-}
-
-/* Reserve the gap [lo, hi), less the window and the stack's room. */
-static int reserve(struct mmr_guest *g, uint64_t lo, uint64_t hi,
-		   uint64_t slo, uint64_t shi)
-{
-	uint64_t cut[2][2] = { { g->start, g->end }, { slo, shi } };
-	uint64_t cur = lo;
-	int i, err = 0;
-
-	if (slo < g->start) {	/* lowest first */
-		cut[0][0] = slo;
-		cut[0][1] = shi;
-		cut[1][0] = g->start;
-		cut[1][1] = g->end;
-	}
-	for (i = 0; !err && i < 2 && cur < hi; i++) {
-		if (cut[i][0] >= cut[i][1] || cut[i][1] <= cur)
-			continue;
-		if (cut[i][0] > cur)
-			err = reserve_gap(g, cur, cut[i][0] < hi ? cut[i][0] : hi);
-		cur = cut[i][1];
-	}
-	if (!err && cur < hi)
-		err = reserve_gap(g, cur, hi);
-	return err;
-}
-
 int mmr_outside_refill(struct mmr_guest *g)
 {
-	uint64_t low = low_limit(g->page), top, slo, shi;
-	struct mmr_gaps gs = { 0 };
-	size_t i;
+	uint64_t low = low_limit(g->page), top, room[1][2];
 	int err;
 
-	stack_room(&slo, &shi);
-	/* Read the whole map first: the placeholders would change it. */
-	err = mmr_find_gaps(low, SCAN_END, &gs);
-	if (err || !gs.n) {
-		free(gs.r);
+	err = scan_layout(&room[0][0], &room[0][1], &top);
+	if (err)
 		return err;
-	}
-	/* The last gap starts where the highest mapping ends. */
-	top = top_limit(gs.r[gs.n - 1][0], g->page);
-	for (i = 0; !err && i < gs.n; i++) {
-		uint64_t lo = gs.r[i][0];
-		uint64_t hi = gs.r[i][1] < top ? gs.r[i][1] : top;
-
-		err = reserve(g, lo, hi, slo, shi);
-	}
-	free(gs.r);
+	top = top_limit(top, g->page);
+	/* Below mmap_min_addr (if it could not be read) no placement goes. */
+	err = mmr_hold_free(low, g->start, NULL, 0, give_outside, g);
+	if (err == -EPERM)
+		err = 0;
+	if (!err)
+		err = mmr_hold_free(g->end, top, (const uint64_t (*)[2])room, 1,
+				    give_outside, g);
 	return err;
 }
 

@@ -85,40 +85,61 @@ int mmr_find_gaps(uint64_t start, uint64_t end, struct mmr_gaps *gs)
 }
 
 /*
- * Hold every free part of [lo, hi) with a placeholder and tell @held of
- * each.  A part another thread maps between the reading of the map and the
- * placeholder stays theirs, and the rest of that gap is read again (the
- * held parts are mappings by then), a few times at most.
+ * Hold [lo, hi), free when the map was read, with a placeholder.  What
+ * another thread mapped there since stays theirs, and the rest of the gap
+ * is read again (the map is read only then), a few levels deep at most.
  */
-int mmr_hold_free(uint64_t lo, uint64_t hi,
+static int hold_gap(uint64_t lo, uint64_t hi, int depth,
+		    int (*held)(uint64_t start, uint64_t len, void *arg),
+		    void *arg)
+{
+	struct mmr_gaps gs = { 0 };
+	size_t i;
+	int err;
+
+	err = mmr_placeholder(lo, hi - lo, MAP_FIXED_NOREPLACE);
+	if (!err) {
+		err = held(lo, hi - lo, arg);
+		if (err)
+			munmap((void *)lo, hi - lo);
+		return err;
+	}
+	if (err != -EEXIST || depth >= 3)
+		return err == -EEXIST ? 0 : err;
+	err = mmr_find_gaps(lo, hi, &gs);
+	for (i = 0; !err && i < gs.n; i++)
+		err = hold_gap(gs.r[i][0], gs.r[i][1], depth + 1, held, arg);
+	free(gs.r);
+	return err;
+}
+
+int mmr_hold_free(uint64_t lo, uint64_t hi, const uint64_t (*skip)[2],
+		  int nskip,
 		  int (*held)(uint64_t start, uint64_t len, void *arg),
 		  void *arg)
 {
-	bool busy = true;
-	int try, err = 0;
+	struct mmr_gaps gs = { 0 };
+	size_t i;
+	int err;
 
-	for (try = 0; !err && busy && try < 4; try++) {
-		struct mmr_gaps gs = { 0 };
-		size_t i;
+	/* Read the whole map first: the placeholders would change it. */
+	err = mmr_find_gaps(lo, hi, &gs);
+	for (i = 0; !err && i < gs.n; i++) {
+		uint64_t cur = gs.r[i][0], end = gs.r[i][1];
+		int k;
 
-		busy = false;
-		err = mmr_find_gaps(lo, hi, &gs);
-		for (i = 0; !err && i < gs.n; i++) {
-			uint64_t s = gs.r[i][0], len = gs.r[i][1] - s;
-
-			err = mmr_placeholder(s, len, MAP_FIXED_NOREPLACE);
-			if (err == -EEXIST) {
-				busy = true;
-				err = 0;
+		/* Less the ranges to skip (sorted, disjoint). */
+		for (k = 0; !err && k < nskip && cur < end; k++) {
+			if (skip[k][1] <= cur || skip[k][0] >= skip[k][1])
 				continue;
-			}
-			if (err)
-				break;
-			err = held(s, len, arg);
-			if (err)
-				munmap((void *)s, len);
+			if (skip[k][0] > cur)
+				err = hold_gap(cur, skip[k][0] < end ?
+					       skip[k][0] : end, 0, held, arg);
+			cur = skip[k][1];
 		}
-		free(gs.r);
+		if (!err && cur < end)
+			err = hold_gap(cur, end, 0, held, arg);
 	}
+	free(gs.r);
 	return err;
 }
