@@ -29,17 +29,25 @@
 /* Above the default window of every layout: only a hint goes higher. */
 #define SCAN_END	(1ULL << 56)
 
+/* The number in a /proc/sys file, or @dflt. */
+static long sysctl_value(const char *path, long dflt)
+{
+	FILE *f = fopen(path, "re");
+	long v;
+
+	if (!f)
+		return dflt;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = dflt;
+	fclose(f);
+	return v;
+}
+
 /* The lowest address a mapping may have. */
 static uint64_t low_limit(uint64_t page)
 {
-	unsigned long v = 0;
-	FILE *f = fopen("/proc/sys/vm/mmap_min_addr", "re");
+	uint64_t v = (uint64_t)sysctl_value("/proc/sys/vm/mmap_min_addr", 0);
 
-	if (f) {
-		if (fscanf(f, "%lu", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
 	return mmr_align_up(v > page ? v : page, page);
 }
 
@@ -73,20 +81,13 @@ static uint64_t top_limit(uint64_t highest_end, uint64_t page)
  */
 static bool legacy_layout(void)
 {
-	int v = 0, pers = personality(0xffffffff);
+	int pers = personality(0xffffffff);
 	struct rlimit rl;
-	FILE *f;
 
 	if (pers != -1 && (pers & ADDR_COMPAT_LAYOUT))
 		return true;
-	f = fopen("/proc/sys/vm/legacy_va_layout", "re");
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v || (!getrlimit(RLIMIT_STACK, &rl) &&
-		     rl.rlim_cur == RLIM_INFINITY);
+	return sysctl_value("/proc/sys/vm/legacy_va_layout", 0) ||
+	       (!getrlimit(RLIMIT_STACK, &rl) && rl.rlim_cur == RLIM_INFINITY);
 }
 
 /*

@@ -261,8 +261,9 @@ int mmr_reg_shm_detach(struct mmr_guest *g, uint64_t attach, uint64_t size,
 	return err;
 }
 
-MMR_EXPORT int mmr_guest_lookup(struct mmr_guest *g, uint64_t addr,
-				struct mmr_mapping *m)
+/* The record @find picks for @addr (ext_find: holding it; ext_next: next). */
+static int answer(struct mmr_guest *g, uint64_t addr, struct mmr_mapping *m,
+		  struct ext *(*find)(const struct ext_set *, uint64_t))
 {
 	const struct ext *n;
 	int err = -ENOENT;
@@ -270,7 +271,7 @@ MMR_EXPORT int mmr_guest_lookup(struct mmr_guest *g, uint64_t addr,
 	if (!g || !m)
 		return -EINVAL;
 	pthread_rwlock_rdlock(&g->lock);
-	n = ext_find(&g->maps, addr);
+	n = find(&g->maps, addr);
 	if (n) {
 		to_mapping(g, n, m);
 		err = 0;
@@ -279,22 +280,16 @@ MMR_EXPORT int mmr_guest_lookup(struct mmr_guest *g, uint64_t addr,
 	return err;
 }
 
+MMR_EXPORT int mmr_guest_lookup(struct mmr_guest *g, uint64_t addr,
+				struct mmr_mapping *m)
+{
+	return answer(g, addr, m, ext_find);
+}
+
 MMR_EXPORT int mmr_guest_next(struct mmr_guest *g, uint64_t addr,
 			      struct mmr_mapping *m)
 {
-	const struct ext *n;
-	int err = -ENOENT;
-
-	if (!g || !m)
-		return -EINVAL;
-	pthread_rwlock_rdlock(&g->lock);
-	n = ext_next(&g->maps, addr);
-	if (n) {
-		to_mapping(g, n, m);
-		err = 0;
-	}
-	pthread_rwlock_unlock(&g->lock);
-	return err;
+	return answer(g, addr, m, ext_next);
 }
 
 MMR_EXPORT int mmr_guest_access(struct mmr_guest *g, uint64_t addr,

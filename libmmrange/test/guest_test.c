@@ -262,14 +262,6 @@ static bool overlaps_window(uint64_t addr, uint64_t len)
 	return addr < WIN_END && WIN_START < addr + len;
 }
 
-static void *stack_of_thread(void *arg)
-{
-	int local;
-
-	*(uint64_t *)arg = (uint64_t)(uintptr_t)&local;
-	return NULL;
-}
-
 /*
  * Where mmr_guest_confines() reports MMR_CONFINES_NATIVE_OUTSIDE, the
  * translator's own placements, with and without a hint inside the window,
@@ -277,8 +269,7 @@ static void *stack_of_thread(void *arg)
  */
 TEST_F(guest, native_placements_outside)
 {
-	uint64_t stack = 0;
-	pthread_t t;
+	uint64_t stack;
 	char *big;
 	void *p;
 	int i;
@@ -298,8 +289,8 @@ TEST_F(guest, native_placements_outside)
 	ASSERT_NE(NULL, big);
 	ASSERT_FALSE(overlaps_window((uint64_t)(uintptr_t)big, 8 * SZ_1M));
 	free(big);
-	ASSERT_EQ(0, pthread_create(&t, NULL, stack_of_thread, &stack));
-	ASSERT_EQ(0, pthread_join(t, NULL));
+	stack = a_thread_stack();
+	ASSERT_NE(0ULL, stack);
 	ASSERT_FALSE(overlaps_window(stack, sizeof(int)));
 }
 

@@ -17,6 +17,7 @@
 #endif
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -94,6 +95,26 @@ static inline int maps_prot(uint64_t addr, char prot[5])
 	}
 	fclose(f);
 	return ret;
+}
+
+static inline void *stack_of_thread(void *arg)
+{
+	int local;
+
+	*(uint64_t *)arg = (uint64_t)(uintptr_t)&local;
+	return NULL;
+}
+
+/* An address on the stack of a new thread, or 0. */
+static inline uint64_t a_thread_stack(void)
+{
+	uint64_t stack = 0;
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, stack_of_thread, &stack) ||
+	    pthread_join(t, NULL))
+		return 0;
+	return stack;
 }
 
 #define ASSERT_INSIDE(_a, _l, _s, _e) do {					\
