@@ -95,11 +95,13 @@ static bool legacy_layout(void)
  * [stack] (empty if none), and *top, the end of the highest mapping below
  * SCAN_END.
  */
-static int scan_layout(uint64_t *slo, uint64_t *shi, uint64_t *top)
+static int scan_layout(uint64_t page, uint64_t *slo, uint64_t *shi,
+		       uint64_t *top)
 {
-	unsigned long a, b;
+	unsigned long a, b, prev = 0;
 	struct rlimit rl;
 	char line[512];
+	size_t n;
 	FILE *f = fopen("/proc/self/maps", "re");
 
 	*slo = *shi = *top = 0;
@@ -109,11 +111,22 @@ static int scan_layout(uint64_t *slo, uint64_t *shi, uint64_t *top)
 		if (sscanf(line, "%lx-%lx", &a, &b) != 2 || a >= SCAN_END)
 			continue;
 		*top = b;
-		if (!strstr(line, "[stack]") || getrlimit(RLIMIT_STACK, &rl) ||
-		    rl.rlim_cur <= b - a)
-			continue;
-		*slo = rl.rlim_cur - (b - a) < a ? a - (rl.rlim_cur - (b - a)) : 0;
-		*shi = a;
+		n = strlen(line);
+		/* The pathname field is "[stack]", not a file named so. */
+		if (n > 9 && !strcmp(line + n - 9, " [stack]\n") &&
+		    !getrlimit(RLIMIT_STACK, &rl) && rl.rlim_cur > b - a) {
+			*slo = rl.rlim_cur < b ?
+			       mmr_align_up(b - rl.rlim_cur, page) : 0;
+			/*
+			 * The stack cannot grow past the mapping below it: a
+			 * limit raised since execve() (mmap_base is where the
+			 * old one put it) must not free what lies beyond.
+			 */
+			if (*slo < prev)
+				*slo = prev;
+			*shi = a;
+		}
+		prev = b;
 	}
 	fclose(f);
 	return 0;
@@ -131,14 +144,20 @@ int mmr_outside_refill(struct mmr_guest *g)
 	uint64_t low = low_limit(g->page), top, room[1][2];
 	int err;
 
-	err = scan_layout(&room[0][0], &room[0][1], &top);
+	err = scan_layout(g->page, &room[0][0], &room[0][1], &top);
 	if (err)
 		return err;
 	top = top_limit(top, g->page);
-	/* Below mmap_min_addr (if it could not be read) no placement goes. */
+	/*
+	 * Below mmap_min_addr (if it could not be read) no placement goes:
+	 * start higher until the placeholders are allowed.
+	 */
 	err = mmr_hold_free(low, g->start, NULL, 0, give_outside, g);
-	if (err == -EPERM)
-		err = 0;
+	while (err == -EPERM && low < g->start) {
+		low = low < (64U << 10) ? (64U << 10) : 2 * low;
+		err = low < g->start ? mmr_hold_free(low, g->start, NULL, 0,
+						     give_outside, g) : 0;
+	}
 	if (!err)
 		err = mmr_hold_free(g->end, top, (const uint64_t (*)[2])room, 1,
 				    give_outside, g);

@@ -184,6 +184,30 @@ TEST_F(outside, close_releases_the_reservation)
 			    WIN_END));
 }
 
+/*
+ * A stack limit raised after execve() widens the stack's room only up to
+ * the mapping below the stack: the kernel still places where the old
+ * limit put mmap_base, and that space stays reserved.
+ */
+TEST(stack_limit_raised_later_frees_nothing_more)
+{
+	struct rlimit rl = { 1ULL << 40, RLIM_INFINITY };
+	struct mmr_guest *g;
+	void *p;
+
+	ASSERT_EQ(0, getrlimit(RLIMIT_STACK, &rl));
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (1ULL << 40))
+		SKIP(return, "hard stack limit %llu",
+		     (unsigned long long)rl.rlim_max);
+	rl.rlim_cur = 1ULL << 40;
+	ASSERT_EQ(0, setrlimit(RLIMIT_STACK, &rl));
+	ASSERT_EQ(0, mmr_guest_open(&g, WIN_START, WIN_END, OUTSIDE));
+	p = mmap(NULL, SZ_1M, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_INSIDE(p, SZ_1M, WIN_START, WIN_END);
+	mmr_guest_close(g);
+}
+
 /* Bottom-up placement starts above the window: the mode cannot work. */
 TEST(unlimited_stack_refused)
 {
