@@ -20,35 +20,21 @@
 /* Anonymous mappings this large get THP alignment when it fits. */
 #define THP_SIZE	(2ULL << 20)
 
-static int give_free(uint64_t start, uint64_t len, void *arg)
-{
-	struct mmr_guest *g = arg;
-
-	return ext_give(&g->free, start, len);
-}
-
 int mmr_fallback_open(struct mmr_guest *g)
 {
 	int err;
 
 	g->mode = MMR_MODE_FALLBACK;
 	ext_init(&g->free, mmr_seed(g), g->page);
-	err = mmr_hold_free(g->start, g->end, NULL, 0, give_free, g);
+	err = mmr_hold_free(g->start, g->end, NULL, 0, &g->free);
 	if (err)
 		mmr_fallback_close(g);
 	return err;
 }
 
-static void unmap_range(uint64_t start, uint64_t len, void *arg)
-{
-	(void)arg;
-	munmap((void *)start, len);
-}
-
 void mmr_fallback_close(struct mmr_guest *g)
 {
-	ext_visit(&g->free, unmap_range, NULL);
-	ext_destroy(&g->free);
+	mmr_unhold(&g->free);
 }
 
 /* Where a non-fixed mapping of @len bytes goes: the hint if it is free. */
@@ -113,6 +99,12 @@ int mmr_fallback_munmap(struct mmr_guest *g, uint64_t addr, uint64_t len)
 	if (!err)
 		err = ext_give(&g->free, addr, len);
 	return err;
+}
+
+void mmr_fallback_give_back(struct mmr_guest *g, uint64_t start, uint64_t len)
+{
+	if (g->mode == MMR_MODE_FALLBACK)
+		mmr_fallback_munmap(g, start, len);
 }
 
 bool mmr_fallback_any_free(const struct mmr_guest *g, uint64_t addr,

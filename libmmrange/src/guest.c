@@ -318,14 +318,6 @@ MMR_EXPORT int mmr_guest_mprotect(struct mmr_guest *g, void *addr, size_t len,
 	return err;
 }
 
-/* The fallback: a piece that a failed call unmapped gets its placeholder. */
-static void hold_again(struct mmr_guest *g, uint64_t start, uint64_t len)
-{
-	if (g->mode == MMR_MODE_FALLBACK &&
-	    !mmr_placeholder(start, len, MAP_FIXED))
-		ext_give(&g->free, start, len);
-}
-
 static void *remap(struct mmr_guest *g, void *old_addr, size_t old_len,
 		   size_t new_len, int flags, uint64_t to)
 {
@@ -363,7 +355,7 @@ static void *remap(struct mmr_guest *g, void *old_addr, size_t old_len,
 	} else if (flags & MREMAP_FIXED) {
 		/* Some kernels unmap the target before they fail. */
 		err = errno;
-		mmr_reg_prune(g, to, nsize, hold_again);
+		mmr_reg_prune(g, to, nsize, mmr_fallback_give_back);
 		errno = err;
 	}
 	pthread_rwlock_unlock(&g->lock);

@@ -59,6 +59,11 @@ void *mmr_fallback_mmap(struct mmr_guest *g, uint64_t addr, size_t len,
 int mmr_fallback_munmap(struct mmr_guest *g, uint64_t addr, uint64_t len);
 void *mmr_fallback_mremap(struct mmr_guest *g, uint64_t addr, uint64_t old_len,
 			  uint64_t new_len, int flags, uint64_t to);
+/*
+ * A range the guest no longer has (detached, or unmapped by a failed call)
+ * gets its placeholder back in the fallback; in other modes, nothing.
+ */
+void mmr_fallback_give_back(struct mmr_guest *g, uint64_t start, uint64_t len);
 /* Whether [addr, addr + len) holds a placeholder anywhere. */
 bool mmr_fallback_any_free(const struct mmr_guest *g, uint64_t addr,
 			   uint64_t len);

@@ -150,12 +150,6 @@ MMR_EXPORT int mmr_high_reserve(struct mmr_high **high, uint64_t start,
 	return 0;
 }
 
-static void unmap_range(uint64_t start, uint64_t len, void *arg)
-{
-	(void)arg;
-	munmap((void *)start, len);
-}
-
 MMR_EXPORT void mmr_high_release(struct mmr_high *h)
 {
 	if (!h)
@@ -164,7 +158,7 @@ MMR_EXPORT void mmr_high_release(struct mmr_high *h)
 	if (munmap((void *)h->start, h->size)) {
 		const struct ext *n;
 
-		ext_visit(&h->free, unmap_range, NULL);
+		mmr_unhold(&h->free);
 		for (n = ext_next(&h->allocs, 0); n;
 		     n = ext_next(&h->allocs, n->start + n->len)) {
 			uint64_t g = TAG_GUARD(n->tag) ? h->page : 0;

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "extent.h"
 #include "mmrange.h"
 
 #define MMR_EXPORT	__attribute__((visibility("default")))
@@ -66,13 +67,13 @@ int mmr_find_gaps(uint64_t start, uint64_t end, struct mmr_gaps *gaps);
  * Hold every free part of [lo, hi), less the @nskip ranges of @skip (sorted,
  * disjoint), with a placeholder (MAP_FIXED_NOREPLACE: what another thread
  * maps meanwhile stays theirs, and the rest of that gap is read again) and
- * call @held on each; an error of @held unmaps that part and ends the call.
+ * add each to @set; a part @set cannot take is unmapped and ends the call.
  * The map is read once, and again only where another thread came first.
  */
 int mmr_hold_free(uint64_t lo, uint64_t hi, const uint64_t (*skip)[2],
-		  int nskip,
-		  int (*held)(uint64_t start, uint64_t len, void *arg),
-		  void *arg);
+		  int nskip, struct ext_set *set);
+/* Unmap every range of @set (the placeholders it holds) and empty it. */
+void mmr_unhold(struct ext_set *set);
 
 /* The errno of a failed call, as the negative value the API returns. */
 static inline int mmr_neg_errno(int err)

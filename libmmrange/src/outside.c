@@ -132,13 +132,6 @@ static int scan_layout(uint64_t page, uint64_t *slo, uint64_t *shi,
 	return 0;
 }
 
-static int give_outside(uint64_t start, uint64_t len, void *arg)
-{
-	struct mmr_guest *g = arg;
-
-	return ext_give(&g->outside, start, len);
-}
-
 int mmr_outside_refill(struct mmr_guest *g)
 {
 	uint64_t low = low_limit(g->page), top, room[1][2];
@@ -152,15 +145,15 @@ int mmr_outside_refill(struct mmr_guest *g)
 	 * Below mmap_min_addr (if it could not be read) no placement goes:
 	 * start higher until the placeholders are allowed.
 	 */
-	err = mmr_hold_free(low, g->start, NULL, 0, give_outside, g);
+	err = mmr_hold_free(low, g->start, NULL, 0, &g->outside);
 	while (err == -EPERM && low < g->start) {
 		low = low < (64U << 10) ? (64U << 10) : 2 * low;
 		err = low < g->start ? mmr_hold_free(low, g->start, NULL, 0,
-						     give_outside, g) : 0;
+						     &g->outside) : 0;
 	}
 	if (!err)
 		err = mmr_hold_free(g->end, top, (const uint64_t (*)[2])room, 1,
-				    give_outside, g);
+				    &g->outside);
 	return err;
 }
 
@@ -179,16 +172,9 @@ int mmr_outside_open(struct mmr_guest *g)
 	return err;
 }
 
-static void unmap_range(uint64_t start, uint64_t len, void *arg)
-{
-	(void)arg;
-	munmap((void *)start, len);
-}
-
 void mmr_outside_close(struct mmr_guest *g)
 {
-	ext_visit(&g->outside, unmap_range, NULL);
-	ext_destroy(&g->outside);
+	mmr_unhold(&g->outside);
 }
 
 void *mmr_outside_mmap(struct mmr_guest *g, uint64_t addr, size_t len,

@@ -89,9 +89,7 @@ int mmr_find_gaps(uint64_t start, uint64_t end, struct mmr_gaps *gs)
  * another thread mapped there since stays theirs, and the rest of the gap
  * is read again (the map is read only then), a few levels deep at most.
  */
-static int hold_gap(uint64_t lo, uint64_t hi, int depth,
-		    int (*held)(uint64_t start, uint64_t len, void *arg),
-		    void *arg)
+static int hold_gap(uint64_t lo, uint64_t hi, int depth, struct ext_set *set)
 {
 	struct mmr_gaps gs = { 0 };
 	size_t i;
@@ -99,7 +97,7 @@ static int hold_gap(uint64_t lo, uint64_t hi, int depth,
 
 	err = mmr_placeholder(lo, hi - lo, MAP_FIXED_NOREPLACE);
 	if (!err) {
-		err = held(lo, hi - lo, arg);
+		err = ext_give(set, lo, hi - lo);
 		if (err)
 			munmap((void *)lo, hi - lo);
 		return err;
@@ -108,15 +106,13 @@ static int hold_gap(uint64_t lo, uint64_t hi, int depth,
 		return err == -EEXIST ? 0 : err;
 	err = mmr_find_gaps(lo, hi, &gs);
 	for (i = 0; !err && i < gs.n; i++)
-		err = hold_gap(gs.r[i][0], gs.r[i][1], depth + 1, held, arg);
+		err = hold_gap(gs.r[i][0], gs.r[i][1], depth + 1, set);
 	free(gs.r);
 	return err;
 }
 
 int mmr_hold_free(uint64_t lo, uint64_t hi, const uint64_t (*skip)[2],
-		  int nskip,
-		  int (*held)(uint64_t start, uint64_t len, void *arg),
-		  void *arg)
+		  int nskip, struct ext_set *set)
 {
 	struct mmr_gaps gs = { 0 };
 	size_t i;
@@ -134,12 +130,24 @@ int mmr_hold_free(uint64_t lo, uint64_t hi, const uint64_t (*skip)[2],
 				continue;
 			if (skip[k][0] > cur)
 				err = hold_gap(cur, skip[k][0] < end ?
-					       skip[k][0] : end, 0, held, arg);
+					       skip[k][0] : end, 0, set);
 			cur = skip[k][1];
 		}
 		if (!err && cur < end)
-			err = hold_gap(cur, end, 0, held, arg);
+			err = hold_gap(cur, end, 0, set);
 	}
 	free(gs.r);
 	return err;
+}
+
+static void unmap_range(uint64_t start, uint64_t len, void *arg)
+{
+	(void)arg;
+	munmap((void *)start, len);
+}
+
+void mmr_unhold(struct ext_set *set)
+{
+	ext_visit(set, unmap_range, NULL);
+	ext_destroy(set);
 }

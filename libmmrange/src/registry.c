@@ -122,6 +122,17 @@ static int collect(struct mmr_guest *g, uint64_t start, uint64_t end,
 	return 0;
 }
 
+/* Cut @p down to its part in [start, end); its offset follows its start. */
+static void clip(struct ext *p, uint64_t start, uint64_t end)
+{
+	uint64_t lo = p->start > start ? p->start : start;
+	uint64_t hi = p->start + p->len < end ? p->start + p->len : end;
+
+	p->off += lo - p->start;
+	p->start = lo;
+	p->len = hi - lo;
+}
+
 int mmr_reg_protect(struct mmr_guest *g, uint64_t start, uint64_t len,
 		    int prot)
 {
@@ -138,12 +149,10 @@ int mmr_reg_protect(struct mmr_guest *g, uint64_t start, uint64_t len,
 	err = mmr_reg_clear(g, start, len);
 	for (i = 0; !err && i < ps.n; i++) {
 		struct ext *p = &ps.v[i];
-		uint64_t lo = p->start > start ? p->start : start;
-		uint64_t hi = p->start + p->len < end ? p->start + p->len : end;
 
-		p->off += lo - p->start;
+		clip(p, start, end);
 		p->tag = (p->tag & ~0xffU) | (uint32_t)(prot & 0xff);
-		err = ext_insert_as(&g->maps, lo, hi - lo, p);
+		err = ext_insert_as(&g->maps, p->start, p->len, p);
 	}
 	free(ps.v);
 	return err;
@@ -173,15 +182,13 @@ int mmr_reg_remap(struct mmr_guest *g, uint64_t old, uint64_t old_len,
 		err = mmr_reg_clear(g, to, new_len);
 	for (i = 0; !err && i < ps.n; i++) {
 		struct ext *p = &ps.v[i];
-		uint64_t lo = p->start > old ? p->start : old;
-		uint64_t hi = p->start + p->len < old + keep ?
-			      p->start + p->len : old + keep;
 
-		p->off += lo - p->start;
+		clip(p, old, old + keep);
 		/* The grown part is the last piece's, if it reached the end. */
-		if (i == ps.n - 1 && hi == old + keep && new_len > old_len)
-			hi += new_len - old_len;
-		err = ext_insert_as(&g->maps, to + (lo - old), hi - lo, p);
+		if (i == ps.n - 1 && p->start + p->len == old + keep &&
+		    new_len > old_len)
+			p->len += new_len - old_len;
+		err = ext_insert_as(&g->maps, to + (p->start - old), p->len, p);
 	}
 	free(ps.v);
 	return err;
@@ -205,6 +212,9 @@ int mmr_reg_prune(struct mmr_guest *g, uint64_t start, uint64_t len,
 		const struct ext *p = &ps.v[i];
 		uint64_t pg;
 
+		/* msync() fails with ENOMEM if any of the piece is unmapped. */
+		if (!msync((void *)p->start, p->len, MS_ASYNC))
+			continue;
 		/* mincore() fails with ENOMEM on a page nothing maps. */
 		for (pg = p->start; pg < p->start + p->len; pg += g->page) {
 			if (!mincore((void *)pg, 1, vec) || errno != ENOMEM)

@@ -125,13 +125,6 @@ MMR_EXPORT void *mmr_guest_shmat(struct mmr_guest *g, int shmid,
 	return (void *)at;
 }
 
-/* The fallback: a detached piece gets its placeholder back. */
-static void give_back(struct mmr_guest *g, uint64_t start, uint64_t len)
-{
-	if (!mmr_placeholder(start, len, MAP_FIXED))
-		ext_give(&g->free, start, len);
-}
-
 MMR_EXPORT int mmr_guest_shmdt(struct mmr_guest *g, const void *addr)
 {
 	uint64_t a = (uint64_t)addr;
@@ -146,8 +139,7 @@ MMR_EXPORT int mmr_guest_shmdt(struct mmr_guest *g, const void *addr)
 		err = mmr_neg_errno(errno);
 	if (!err)
 		err = mmr_reg_shm_detach(g, a, r.shm_size,
-					 g->mode == MMR_MODE_FALLBACK ?
-					 give_back : NULL);
+					 mmr_fallback_give_back);
 	pthread_rwlock_unlock(&g->lock);
 	return err;
 }
