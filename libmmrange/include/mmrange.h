@@ -106,6 +106,15 @@ struct mmr_guest;
  * instead of the free space inside it, as QEMU does.
  */
 #define MMR_GUEST_RESERVE_OUTSIDE (1U << 4)
+/*
+ * The translator keeps its own record of the guest's mappings (QEMU's page
+ * flags): the library keeps none, so the guest's munmap, mprotect and
+ * MAP_FIXED calls may be made directly, and mmr_guest_lookup(),
+ * mmr_guest_next(), mmr_guest_access(), mmr_guest_record() and
+ * mmr_guest_forget() return -EOPNOTSUPP.  Needs the kernel's window:
+ * mmr_guest_open() returns -EOPNOTSUPP where it would fall back.
+ */
+#define MMR_GUEST_NO_RECORD	(1U << 5)
 
 /* What stays inside the window (mmr_guest_confines()). */
 #define MMR_CONFINES_GUEST_MMAP	(1U << 0)	/* mmr_guest_mmap/mremap */

@@ -79,7 +79,8 @@ MMR_EXPORT int mmr_guest_open(struct mmr_guest **guest, uint64_t start,
 	if (!guest || start >= end || !mmr_aligned(start, page) ||
 	    !mmr_aligned(end, page) ||
 	    (flags & ~(MMR_GUEST_COMPAT | MMR_GUEST_LOCK | MMR_GUEST_FALLBACK |
-		       MMR_GUEST_EXCLUSIVE | MMR_GUEST_RESERVE_OUTSIDE)) ||
+		       MMR_GUEST_EXCLUSIVE | MMR_GUEST_RESERVE_OUTSIDE |
+		       MMR_GUEST_NO_RECORD)) ||
 	    ((flags & MMR_GUEST_EXCLUSIVE) && !(flags & MMR_GUEST_COMPAT)))
 		return -EINVAL;
 	g = calloc(1, sizeof(*g));
@@ -93,9 +94,13 @@ MMR_EXPORT int mmr_guest_open(struct mmr_guest **guest, uint64_t start,
 	g->end = end;
 	g->page = page;
 	g->locked = flags & MMR_GUEST_LOCK;
+	g->no_record = flags & MMR_GUEST_NO_RECORD;
 	mmr_reg_init(g);
 	if (!(flags & MMR_GUEST_FALLBACK) && !mmr_window_get(&cur))
 		err = open_kernel(g, flags);
+	else if (g->no_record)
+		/* The fallbacks put placeholders back by the record. */
+		err = -EOPNOTSUPP;
 	else if (flags & MMR_GUEST_RESERVE_OUTSIDE)
 		err = mmr_outside_open(g);
 	else

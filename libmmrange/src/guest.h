@@ -32,6 +32,7 @@ struct mmr_guest {
 	enum mmr_mode mode;
 	bool locked;
 	bool exclusive;		/* compat: native placements kept out */
+	bool no_record;		/* MMR_GUEST_NO_RECORD: registry.c keeps none */
 	struct ext_set free;	/* fallback: placeholder pages */
 	struct ext_set outside;	/* outside: the reservations made */
 	struct ext_set maps;	/* the guest's mappings (registry.c) */
@@ -79,7 +80,8 @@ void *mmr_outside_mremap(struct mmr_guest *g, uint64_t addr, uint64_t old_len,
 
 /*
  * registry.c: the guest's mappings.  A range set replaces what it
- * overlaps; the callers hold g->lock for writing.
+ * overlaps; the callers hold g->lock for writing.  With g->no_record the
+ * changes are no-ops and the queries -EOPNOTSUPP.
  */
 struct mmr_rec {
 	int prot, flags;	/* flags: MAP_SHARED or MAP_PRIVATE */

@@ -74,6 +74,8 @@ void mmr_reg_destroy(struct mmr_guest *g)
 
 int mmr_reg_clear(struct mmr_guest *g, uint64_t start, uint64_t len)
 {
+	if (g->no_record)
+		return 0;
 	return ext_take(&g->maps, start, len, false);
 }
 
@@ -83,6 +85,8 @@ int mmr_reg_set(struct mmr_guest *g, uint64_t start, uint64_t len,
 	struct ext n;
 	int err;
 
+	if (g->no_record)
+		return 0;
 	err = mmr_reg_clear(g, start, len);
 	if (err)
 		return err;
@@ -141,7 +145,7 @@ int mmr_reg_protect(struct mmr_guest *g, uint64_t start, uint64_t len,
 	size_t i;
 	int err;
 
-	if (!len)
+	if (!len || g->no_record)
 		return 0;
 	err = collect(g, start, end, &ps);
 	if (err)
@@ -171,6 +175,8 @@ int mmr_reg_remap(struct mmr_guest *g, uint64_t old, uint64_t old_len,
 	size_t i;
 	int err;
 
+	if (g->no_record)
+		return 0;
 	if (to == old && new_len <= old_len)	/* shrunk in place */
 		return mmr_reg_clear(g, old + new_len, old_len - new_len);
 	err = collect(g, old, old + keep, &ps);
@@ -207,6 +213,8 @@ int mmr_reg_prune(struct mmr_guest *g, uint64_t start, uint64_t len,
 	size_t i;
 	int err;
 
+	if (g->no_record)
+		return 0;
 	err = collect(g, start, start + len, &ps);
 	for (i = 0; !err && i < ps.n; i++) {
 		const struct ext *p = &ps.v[i];
@@ -280,6 +288,8 @@ static int answer(struct mmr_guest *g, uint64_t addr, struct mmr_mapping *m,
 
 	if (!g || !m)
 		return -EINVAL;
+	if (g->no_record)
+		return -EOPNOTSUPP;
 	pthread_rwlock_rdlock(&g->lock);
 	n = find(&g->maps, addr);
 	if (n) {
@@ -311,6 +321,8 @@ MMR_EXPORT int mmr_guest_access(struct mmr_guest *g, uint64_t addr,
 
 	if (!g || !len || end < addr)
 		return -EINVAL;
+	if (g->no_record)
+		return -EOPNOTSUPP;
 	pthread_rwlock_rdlock(&g->lock);
 	while (!err && cur < end) {
 		n = ext_find(&g->maps, cur);
@@ -385,6 +397,8 @@ int mmr_reg_sync_prot(struct mmr_guest *g, uint64_t start, uint64_t len)
 {
 	struct sync_arg s = { g, start, start + len };
 
+	if (g->no_record)
+		return 0;
 	return maps_visit(start, start + len, sync_line, &s);
 }
 
@@ -405,6 +419,8 @@ MMR_EXPORT int mmr_guest_record(struct mmr_guest *g, uint64_t addr,
 	if (!g || kind > MMR_KIND_RING || kind == MMR_KIND_SHM ||
 	    !mmr_aligned(addr, g->page) || (prot & ~0xff))
 		return -EINVAL;
+	if (g->no_record)
+		return -EOPNOTSUPP;
 	r.flags = kind == MMR_KIND_RING ? MAP_SHARED : MAP_PRIVATE;
 	size = mmr_guest_len(g, len);
 	/* No length: the kernel's mapping at @addr, as it placed it. */
@@ -438,6 +454,8 @@ MMR_EXPORT int mmr_guest_forget(struct mmr_guest *g, uint64_t addr,
 	if (!size || !mmr_aligned(addr, g->page) ||
 	    !mmr_inside(g, addr, size))
 		return -EINVAL;
+	if (g->no_record)
+		return -EOPNOTSUPP;
 	pthread_rwlock_wrlock(&g->lock);
 	err = mmr_reg_clear(g, addr, size);
 	pthread_rwlock_unlock(&g->lock);

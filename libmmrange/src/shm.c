@@ -133,6 +133,9 @@ MMR_EXPORT int mmr_guest_shmdt(struct mmr_guest *g, const void *addr)
 
 	if (!g || !mmr_inside(g, a, 0))
 		return -EINVAL;
+	/* Only with the kernel's window: nothing to give back. */
+	if (g->no_record)
+		return shmdt(addr) ? mmr_neg_errno(errno) : 0;
 	pthread_rwlock_wrlock(&g->lock);
 	err = mmr_reg_shm(g, a, &r);
 	if (!err && shmdt(addr))

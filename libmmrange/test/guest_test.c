@@ -29,6 +29,11 @@ FIXTURE_VARIANT_ADD(guest, compat) {
 FIXTURE_VARIANT_ADD(guest, compat_exclusive) {
 	.flags = MMR_GUEST_COMPAT | MMR_GUEST_EXCLUSIVE, .needs_kernel = true
 };
+/* As QEMU uses it: the translator keeps the record. */
+FIXTURE_VARIANT_ADD(guest, compat_no_record) {
+	.flags = MMR_GUEST_COMPAT | MMR_GUEST_EXCLUSIVE | MMR_GUEST_NO_RECORD,
+	.needs_kernel = true
+};
 
 FIXTURE_SETUP(guest)
 {
@@ -294,6 +299,61 @@ TEST_F(guest, native_placements_outside)
 	ASSERT_FALSE(overlaps_window(stack, sizeof(int)));
 }
 
+/*
+ * MMR_GUEST_NO_RECORD: the queries say there is no record, the placements
+ * still land inside, and a segment attached through the library detaches
+ * (without a record of its size).
+ */
+TEST_F(guest, no_record_keeps_none)
+{
+	struct mmr_mapping m;
+	void *p, *shm;
+	int id;
+
+	if (!(variant->flags & MMR_GUEST_NO_RECORD))
+		SKIP(return, "the library keeps a record in this variant");
+	p = mmr_guest_mmap(self->g, NULL, 4 * page(), PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(NULL, p);
+	ASSERT_INSIDE(p, 4 * page(), WIN_START, WIN_END);
+	ASSERT_EQ(-EOPNOTSUPP, mmr_guest_lookup(self->g, (uint64_t)p, &m));
+	ASSERT_EQ(-EOPNOTSUPP, mmr_guest_next(self->g, WIN_START, &m));
+	ASSERT_EQ(-EOPNOTSUPP, mmr_guest_access(self->g, (uint64_t)p, page(),
+						PROT_READ));
+	ASSERT_EQ(-EOPNOTSUPP, mmr_guest_record(self->g, (uint64_t)p, page(),
+						PROT_READ, MMR_KIND_ANON));
+	ASSERT_EQ(-EOPNOTSUPP, mmr_guest_forget(self->g, (uint64_t)p, page()));
+	/* The translator's own munmap is all it takes. */
+	ASSERT_EQ(0, munmap(p, 4 * page()));
+	id = shmget(IPC_PRIVATE, SZ_1M, IPC_CREAT | 0600);
+	if (id < 0)
+		SKIP(return, "shmget: %s", strerror(errno));
+	shm = mmr_guest_shmat(self->g, id, NULL, 0);
+	shmctl(id, IPC_RMID, NULL);
+	ASSERT_NE(NULL, shm);
+	ASSERT_INSIDE(shm, SZ_1M, WIN_START, WIN_END);
+	ASSERT_EQ(0, mmr_guest_shmdt(self->g, shm));
+	ASSERT_EQ(-EINVAL, mmr_guest_shmdt(self->g, shm));
+}
+
+/* The fallbacks put placeholders back by the record: they need it. */
+TEST(no_record_needs_the_kernel_window)
+{
+	struct mmr_guest *g;
+
+	ASSERT_EQ(-EOPNOTSUPP, mmr_guest_open(&g, WIN_START, WIN_END,
+					      MMR_GUEST_FALLBACK |
+					      MMR_GUEST_NO_RECORD));
+	ASSERT_EQ(-EOPNOTSUPP, mmr_guest_open(&g, WIN_START, WIN_END,
+					      MMR_GUEST_FALLBACK |
+					      MMR_GUEST_RESERVE_OUTSIDE |
+					      MMR_GUEST_NO_RECORD));
+	if (have_kernel_window())
+		return;
+	ASSERT_EQ(-EOPNOTSUPP, mmr_guest_open(&g, WIN_START, WIN_END,
+					      MMR_GUEST_NO_RECORD));
+}
+
 TEST(open_bad_arguments)
 {
 	struct mmr_guest *g;
@@ -305,7 +365,7 @@ TEST(open_bad_arguments)
 	/* An exclusive window is a compat-only one. */
 	ASSERT_EQ(-EINVAL, mmr_guest_open(&g, WIN_START, WIN_END,
 					  MMR_GUEST_EXCLUSIVE));
-	ASSERT_EQ(-EINVAL, mmr_guest_open(&g, WIN_START, WIN_END, 1U << 5));
+	ASSERT_EQ(-EINVAL, mmr_guest_open(&g, WIN_START, WIN_END, 1U << 6));
 	if (have_kernel_window())
 		ASSERT_EQ(-EINVAL, mmr_guest_open(&g, WIN_START, 8ULL << 30,
 						  MMR_GUEST_COMPAT));
