@@ -11,6 +11,7 @@
 #   make check-matrix                                  the tests on 16K/64K-page arm64, 4-level x86_64
 #   make check-mm                                      the kernel's mm selftests, patched vs unpatched
 #   make demo | bench                                  not part of check
+#   make check-clients | demo-qemu                     QEMU linux-user, stock vs patched (clients/qemu)
 #
 # Knobs: EXTRA_TESTS (C sources, built for both arches, or static ELF binaries,
 # used for the arch they are built for), GUEST_TIMEOUT (s, default 900),
@@ -328,6 +329,23 @@ check-mm: deps
 clean:
 	rm -rf $(B)
 
+# make check-clients: QEMU linux-user 7.2 (Debian's source) with
+# clients/qemu/patches, built for both hosts (qemu-i386, qemu-arm), and
+# stock Debian QEMU, run side by side in the patched guests
+# (clients/qemu/check-qemu); make demo-qemu prints the x86_64 table.
+.PHONY: clients-deps demo-qemu check-clients $(call per_arch,check-clients)
+clients-deps: deps
+	@$(STAGE) clients-deps scripts/install-deps --clients
+
+$(call per_arch,check-clients): check-clients-%: clients-deps kernel-% tree
+	@$(STAGE) check-clients-$* clients/qemu/check-qemu $* $(KERNEL_$*)
+
+check-clients:
+	+@rc=0; for a in $(ARCHES); do $(MAKE) --no-print-directory check-clients-$$a || rc=1; done; exit $$rc
+
+demo-qemu: clients-deps kernel-x86_64 tree
+	@clients/qemu/check-qemu x86_64 $(KERNEL_x86_64) demo
+
 # make demo: window-demo, translator-demo and fallback-demo inside the
 # patched x86_64 guest, then the same static binaries on this machine's own
 # (unpatched) kernel for contrast.
@@ -372,6 +390,8 @@ demo: deps $(DEMOS) kernel-x86_64 tree
 # do not gate "make check".  The tables and the plot of
 # Documentation/benchmarks.md come out in build/bench/.
 .PHONY: bench
-bench: deps tree
+bench: deps tree clients-deps kernel-x86_64 kernel-arm64
 	@set -o pipefail; $(STAGE) bench-syscall-entry bench/run-syscall-entry arm64 | tee $(B)/bench-syscall-entry.txt
 	@$(STAGE) bench-guest bench/run-guest-bench
+	@for a in $(ARCHES); do clients/qemu/check-qemu $$a $$(case $$a in x86_64) echo $(KERNEL_x86_64);; \
+		arm64) echo $(KERNEL_arm64);; esac) bench || exit 1; done
