@@ -5,7 +5,7 @@
  * first makes LIVE mappings of 1 to 3 pages with a hole after each (it maps
  * twice as many and unmaps every other), then times ITERS rounds of mmap
  * 64 KiB / touch / munmap, and a getpid loop as the cost of a system call
- * alone.  bench/run-client-bench runs it natively (a compat process) and
+ * alone.  tests/client-bench runs it natively (a compat process) and
  * under stock and patched QEMU, interleaved.  Output, one line:
  *
  *   loop mmap_ns N getpid_ns N live N

@@ -125,18 +125,35 @@ static int case_file(void)
 		     "file contents");
 }
 
-/* A hugetlb mapping needs an address aligned to its page size. */
+/*
+ * A hugetlb mapping needs an address aligned to its page size; one of a
+ * single 4 KiB page is a whole huge page long, and a system call may pass
+ * any part of it.
+ */
 static int case_hugetlb(void)
 {
 	char *p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	int fds[2];
 
 	if (p == MAP_FAILED)
 		return fail("mmap(MAP_HUGETLB)");
 	memset(p, 0x5a, SZ_2M);
 	printf("hugetlb: %p\n", (void *)p);
-	return check(((uintptr_t)p & (SZ_2M - 1)) == 0 && p[SZ_2M - 1] == 0x5a,
-		     "hugetlb alignment");
+	if (check(((uintptr_t)p & (SZ_2M - 1)) == 0 && p[SZ_2M - 1] == 0x5a,
+		  "hugetlb alignment"))
+		return 1;
+	munmap(p, SZ_2M);
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (p == MAP_FAILED)
+		return fail("mmap(MAP_HUGETLB, 4096)");
+	memset(p, 0x33, SZ_2M);
+	if (pipe(fds))
+		return fail("pipe");
+	if (write(fds[1], p + PAGE, 16) != 16)
+		return fail("write from the huge page's second 4 KiB");
+	return 0;
 }
 
 /* shmat(NULL) attaches; the data is the segment's; shmdt detaches. */
@@ -181,6 +198,8 @@ static int case_mremap(void)
 	q = mremap(p, 16 * PAGE, 256 * PAGE, MREMAP_MAYMOVE);
 	if (q == MAP_FAILED)
 		return fail("mremap");
+	if (check(q != p, "mremap moved"))
+		return 1;
 	q[256 * PAGE - 1] = 1;
 	printf("mremap: %p -> %p (block at %p)\n", (void *)p, (void *)q,
 	       (void *)block);
@@ -228,6 +247,83 @@ static int case_aio(void)
 	if (syscall(SYS_io_destroy, ctx))
 		return fail("io_destroy");
 	printf("aio: ring at %#lx\n", (unsigned long)ctx);
+	return 0;
+}
+
+/*
+ * A read request whose buffer shares a page with code the guest has run:
+ * the kernel writes it at completion (QEMU write-protects such pages).
+ */
+static int case_aio_code(void)
+{
+#if defined(__i386__)
+	static const unsigned char fn[] = { 0xb8, 0x2a, 0, 0, 0, 0xc3 };
+#else	/* ARM mode: mov r0, #42; bx lr */
+	static const uint32_t fn[] = { 0xe3a0002a, 0xe12fff1e };
+#endif
+	char path[] = "/tmp/guest_prog.XXXXXX", want[256];
+	aio_context_t ctx = 0;
+	struct io_event ev;
+	struct iocb cb, *cbs[1] = { &cb };
+	struct timespec ts = { 5, 0 };
+	int (*call)(void);
+	char *page;
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		return fail("mkstemp");
+	unlink(path);
+	for (size_t i = 0; i < sizeof(want); i++)
+		want[i] = (char)(i ^ 0x5c);
+	if (write(fd, want, sizeof(want)) != (ssize_t)sizeof(want))
+		return fail("write");
+	page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return fail("mmap");
+	memcpy(page, fn, sizeof(fn));
+	__builtin___clear_cache(page, page + sizeof(fn));
+	call = (int (*)(void))(uintptr_t)page;
+	if (check(call() == 42, "code on the page"))
+		return 1;
+	if (syscall(SYS_io_setup, 4, &ctx))
+		return fail("io_setup");
+	memset(&cb, 0, sizeof(cb));
+	cb.aio_lio_opcode = IOCB_CMD_PREAD;
+	cb.aio_fildes = fd;
+	cb.aio_buf = (uintptr_t)(page + 2048);
+	cb.aio_nbytes = sizeof(want);
+	if (syscall(SYS_io_submit, ctx, 1, cbs) != 1)
+		return fail("io_submit");
+	if (syscall(SYS_io_getevents, ctx, 1, 1, &ev, &ts) != 1)
+		return fail("io_getevents");
+	printf("aio_code: res=%lld\n", (long long)ev.res);
+	syscall(SYS_io_destroy, ctx);
+	return check(ev.res == sizeof(want) && !memcmp(page + 2048, want,
+							sizeof(want)),
+		     "aio read into a code page");
+}
+
+/*
+ * The last guest page is not the guest's: munmap and shmat there are
+ * refused, as for any range the guest cannot have.
+ */
+static int case_lastpage(void)
+{
+	void *last = (void *)(uintptr_t)0xfffff000UL;
+	int id = shmget(IPC_PRIVATE, PAGE, IPC_CREAT | 0600);
+	void *a;
+
+	if (munmap(last, PAGE) == 0)
+		return check(0, "munmap of the last page");
+	printf("lastpage: munmap errno=%s\n", errname(errno));
+	if (id < 0)
+		return fail("shmget");
+	a = shmat(id, last, 0);
+	shmctl(id, IPC_RMID, NULL);
+	if (a != (void *)-1)
+		return check(0, "shmat at the last page");
+	printf("lastpage: shmat errno=%s\n", errname(errno));
 	return 0;
 }
 
@@ -349,6 +445,7 @@ static const struct {
 	{ "mmap", case_mmap }, { "hint", case_hint }, { "file", case_file },
 	{ "hugetlb", case_hugetlb }, { "shm", case_shm },
 	{ "mremap", case_mremap }, { "aio", case_aio },
+	{ "aio_code", case_aio_code }, { "lastpage", case_lastpage },
 	{ "threads", case_threads }, { "fork", case_fork },
 	{ "maps", case_maps },
 };

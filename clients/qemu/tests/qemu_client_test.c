@@ -3,13 +3,18 @@
  * QEMU linux-user as a client of PR_SET_MMAP_RANGE, tested in the patched
  * guest kernel: every case runs a 32-bit guest program (guest_prog.c, or
  * Debian's busybox) under stock Debian QEMU 7.2 and under the same QEMU
- * with clients/qemu/patches, side by side (the two variants).  Where stock
- * QEMU cannot do what the guest asks, its variant checks that it fails the
- * known way, so that a change in either is seen.
+ * with clients/qemu/patches, side by side: the variants are stock, and
+ * the patched QEMU with -mmap-window on, with the default (auto) and with
+ * -mmap-window off.  Where stock QEMU cannot do what the guest asks, the
+ * variants without the window check that it fails the known way, so that
+ * a change in either is seen.  In a boot with the compat entry switched
+ * off (MMRANGE_EXPECT_COMPAT=0) no window can be had: auto must behave as
+ * stock, and "on" must refuse to start.
  *
  * The files come from the initramfs, under /data/qemu: qemu-stock,
- * qemu-patched, guest_prog (static), guest_prog_pie (a dynamically linked
- * PIE), root/ (Debian's ld.so and libc for the guest) and busybox.
+ * qemu-patched, guest_prog (static), guest_prog_low (static, linked at
+ * 0x8000), guest_prog_pie (a dynamically linked PIE), root/ (Debian's
+ * ld.so and libc for the guest) and busybox.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,17 +35,48 @@
 
 FIXTURE(qemu) {
 	char out[OUT_MAX];
+	char min_addr[32];	/* vm.mmap_min_addr to put back, or "" */
 };
 
 FIXTURE_VARIANT(qemu) {
 	const char *qemu;
-	bool window;		/* patched: -mmap-window on */
+	const char *mode;	/* -mmap-window MODE, or none */
+	bool window;		/* uses the window where the kernel allows */
 };
 
 FIXTURE_VARIANT_ADD(qemu, stock) { .qemu = DIR "/qemu-stock" };
 FIXTURE_VARIANT_ADD(qemu, patched) {
+	.qemu = DIR "/qemu-patched", .mode = "on", .window = true
+};
+FIXTURE_VARIANT_ADD(qemu, patched_auto) {
 	.qemu = DIR "/qemu-patched", .window = true
 };
+FIXTURE_VARIANT_ADD(qemu, patched_off) {
+	.qemu = DIR "/qemu-patched", .mode = "off"
+};
+
+/* A boot with the compat entry off: no window can be had. */
+static bool no_compat_entry(void)
+{
+	const char *e = getenv("MMRANGE_EXPECT_COMPAT");
+
+	return e && !strcmp(e, "0");
+}
+
+static bool window_on(const FIXTURE_VARIANT(qemu) *variant)
+{
+	return variant->mode && !strcmp(variant->mode, "on");
+}
+
+/* Whether this variant's QEMU places through the window in this boot. */
+#define WINDOW	(variant->window && !no_compat_entry())
+
+/* -mmap-window on cannot start without the entry (qemu_starts_...). */
+#define NEEDS_START()							\
+	do {								\
+		if (window_on(variant) && no_compat_entry())		\
+			SKIP(return, "-mmap-window on refuses to start here"); \
+	} while (0)
 
 FIXTURE_SETUP(qemu)
 {
@@ -48,7 +84,7 @@ FIXTURE_SETUP(qemu)
 
 	/* The initramfs of check-qemu has both: a missing one is a failure. */
 	ASSERT_EQ(0, access(variant->qemu, X_OK)) TH_LOG("%s", variant->qemu);
-	/* Two huge pages for the hugetlb case. */
+	/* Huge pages for the hugetlb case. */
 	f = fopen("/proc/sys/vm/nr_hugepages", "w");
 	if (f) {
 		fputs("4", f);
@@ -58,6 +94,15 @@ FIXTURE_SETUP(qemu)
 
 FIXTURE_TEARDOWN(qemu)
 {
+	FILE *f;
+
+	if (!self->min_addr[0])
+		return;
+	f = fopen("/proc/sys/vm/mmap_min_addr", "w");
+	if (f) {
+		fputs(self->min_addr, f);
+		fclose(f);
+	}
 }
 
 /*
@@ -72,9 +117,9 @@ static pid_t start(const FIXTURE_VARIANT(qemu) *variant, char *const *args,
 	pid_t pid;
 
 	argv[n++] = variant->qemu;
-	if (variant->window) {
+	if (variant->mode) {
 		argv[n++] = "-mmap-window";
-		argv[n++] = "on";
+		argv[n++] = variant->mode;
 	}
 	argv[n++] = "-L";
 	argv[n++] = DIR "/root";
@@ -162,17 +207,20 @@ static const char *said(char *out)
 
 TEST_F_TIMEOUT(qemu, mmap_thousands_with_holes, 300)
 {
+	NEEDS_START();
 	ASSERT_EQ(0, RUN(DIR "/guest_prog", "mmap")) TH_LOG("%s", self->out);
 }
 
 TEST_F_TIMEOUT(qemu, mmap_free_hint_honoured, 120)
 {
+	NEEDS_START();
 	ASSERT_EQ(0, RUN(DIR "/guest_prog", "hint")) TH_LOG("%s", self->out);
 	TH_LOG("guest: %s", said(self->out));
 }
 
 TEST_F_TIMEOUT(qemu, mmap_file_at_offset, 120)
 {
+	NEEDS_START();
 	ASSERT_EQ(0, RUN(DIR "/guest_prog", "file")) TH_LOG("%s", self->out);
 }
 
@@ -183,9 +231,12 @@ TEST_F_TIMEOUT(qemu, mmap_file_at_offset, 120)
  */
 TEST_F_TIMEOUT(qemu, mmap_hugetlb_aligned, 120)
 {
-	int rc = RUN(DIR "/guest_prog", "hugetlb");
+	int rc;
 
-	if (variant->window) {
+	NEEDS_START();
+	rc = RUN(DIR "/guest_prog", "hugetlb");
+
+	if (WINDOW) {
 		ASSERT_EQ(0, rc) TH_LOG("%s", self->out);
 	} else {
 		ASSERT_EQ(1, rc) TH_LOG("%s", self->out);
@@ -202,21 +253,29 @@ TEST_F_TIMEOUT(qemu, mmap_hugetlb_aligned, 120)
 
 TEST_F_TIMEOUT(qemu, shmat_null_then_shmdt, 120)
 {
+	NEEDS_START();
 	ASSERT_EQ(0, RUN(DIR "/guest_prog", "shm")) TH_LOG("%s", self->out);
 }
 
 TEST_F_TIMEOUT(qemu, mremap_grow_moves_with_data, 120)
 {
+	NEEDS_START();
 	ASSERT_EQ(0, RUN(DIR "/guest_prog", "mremap")) TH_LOG("%s", self->out);
 	TH_LOG("guest: %s", said(self->out));
 }
 
-/* Stock QEMU 7.2 does not implement io_setup: ENOSYS. */
+/*
+ * Stock QEMU 7.2 does not implement io_setup: ENOSYS.  aio_code reads into
+ * a page that also holds code the guest ran, which QEMU write-protects.
+ */
 TEST_F_TIMEOUT(qemu, aio_read_returns_the_data, 120)
 {
-	int rc = RUN(DIR "/guest_prog", "aio");
+	int rc;
 
-	if (variant->window) {
+	NEEDS_START();
+	rc = RUN(DIR "/guest_prog", "aio", "aio_code");
+
+	if (WINDOW) {
 		ASSERT_EQ(0, rc) TH_LOG("%s", self->out);
 	} else {
 		ASSERT_EQ(1, rc) TH_LOG("%s", self->out);
@@ -228,22 +287,27 @@ TEST_F_TIMEOUT(qemu, aio_read_returns_the_data, 120)
 
 TEST_F_TIMEOUT(qemu, threads_map_and_malloc, 300)
 {
+	NEEDS_START();
 	ASSERT_EQ(0, RUN(DIR "/guest_prog", "threads")) TH_LOG("%s", self->out);
 }
 
 TEST_F_TIMEOUT(qemu, fork_child_maps_and_exits, 120)
 {
+	NEEDS_START();
 	ASSERT_EQ(0, RUN(DIR "/guest_prog", "fork")) TH_LOG("%s", self->out);
 }
 
 /* Debian's ld.so and libc, loaded by the guest's own dynamic linker. */
 TEST_F_TIMEOUT(qemu, dynamic_pie_with_debian_libc, 600)
 {
-	int rc = RUN(DIR "/guest_prog_pie", "file", "shm", "mremap", "threads",
+	int rc;
+
+	NEEDS_START();
+	rc = RUN(DIR "/guest_prog_pie", "file", "shm", "mremap", "threads",
 		     "fork");
 
 	ASSERT_EQ(0, rc) TH_LOG("%s", self->out);
-	if (variant->window) {
+	if (WINDOW) {
 		ASSERT_EQ(0, RUN(DIR "/guest_prog_pie", "aio"))
 			TH_LOG("%s", self->out);
 	}
@@ -258,12 +322,68 @@ TEST_F_TIMEOUT(qemu, debian_busybox_runs_a_script, 600)
 		"sum=$(wc -l < bb.txt); echo \"lines=$sum\"; "
 		"sort -r bb.txt | head -n 1; sed -n 's/line1\\(9\\)/nine:\\1/p' bb.txt; "
 		"rm bb.txt";
-	int rc = RUN(DIR "/busybox", "sh", "-c", (char *)script);
+	int rc;
 
+	NEEDS_START();
+	rc = RUN(DIR "/busybox", "sh", "-c", (char *)script);
 	ASSERT_EQ(0, rc) TH_LOG("%s", self->out);
 	ASSERT_NE(NULL, strstr(self->out, "lines=20")) TH_LOG("%s", self->out);
 	ASSERT_NE(NULL, strstr(self->out, "line9")) TH_LOG("%s", self->out);
 	ASSERT_NE(NULL, strstr(self->out, "nine:9")) TH_LOG("%s", self->out);
+}
+
+/* munmap and shmat of the last guest page: refused, QEMU intact. */
+TEST_F_TIMEOUT(qemu, last_guest_page_refused, 120)
+{
+	NEEDS_START();
+	ASSERT_EQ(0, RUN(DIR "/guest_prog", "lastpage")) TH_LOG("%s", self->out);
+	TH_LOG("guest: %s", said(self->out));
+}
+
+/*
+ * An image linked at 0x8000, below mmap_min_addr: the window cannot hold
+ * it, so auto goes on as stock does (a guest_base above it), and "on"
+ * refuses.
+ */
+TEST_F_TIMEOUT(qemu, fixed_image_below_mmap_min_addr, 120)
+{
+	FILE *f;
+	int rc;
+
+	NEEDS_START();
+	f = fopen("/proc/sys/vm/mmap_min_addr", "r+");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(self->min_addr, sizeof(self->min_addr), f));
+	rewind(f);
+	fputs("65536", f);
+	rc = fclose(f);
+	ASSERT_EQ(0, rc);
+	rc = RUN(DIR "/guest_prog_low", "file", "mremap");
+	if (window_on(variant)) {
+		ASSERT_EQ(1, rc) TH_LOG("%s", self->out);
+		ASSERT_NE(NULL, strstr(self->out, "outside the mmap window"))
+			TH_LOG("%s", self->out);
+	} else {
+		ASSERT_EQ(0, rc) TH_LOG("%s", self->out);
+	}
+	TH_LOG("guest: %s", said(self->out));
+}
+
+/*
+ * -mmap-window on starts only where the window can be had: on the patched
+ * kernel with its compat entry; the other modes always start.
+ */
+TEST_F_TIMEOUT(qemu, qemu_starts_as_the_kernel_allows, 120)
+{
+	int rc = RUN(DIR "/guest_prog", "hint");
+
+	if (window_on(variant) && no_compat_entry()) {
+		ASSERT_EQ(1, rc) TH_LOG("%s", self->out);
+		ASSERT_NE(NULL, strstr(self->out, "no mmap window"))
+			TH_LOG("%s", self->out);
+	} else {
+		ASSERT_EQ(0, rc) TH_LOG("%s", self->out);
+	}
 }
 
 struct range {
@@ -302,15 +422,16 @@ static int parse_maps(const char *text, const char *prefix, struct range *r,
 }
 
 /*
- * From outside: the patched QEMU's host mappings below 4 GiB are all the
- * guest's (each lies in a mapping the guest's own /proc/self/maps shows),
- * and QEMU's own (its binary, heap, stack, TCG buffer, thread stacks) lie
- * above.  Stock QEMU holds the guest's whole space instead (reserved_va):
+ * From outside: with the window, each of QEMU's host mappings below 4 GiB
+ * lies in a mapping the guest's own /proc/self/maps shows (QEMU builds
+ * that view from the host's, filtered by its page flags: so each is in
+ * the guest's page flags), and QEMU's binary, heap and stack lie above.  Stock QEMU holds the guest's whole space instead (reserved_va):
  * from its lowest guest page to 4 GiB every page is mapped, the guest's
  * mappings and PROT_NONE reservation around them.
  */
-TEST_F_TIMEOUT(qemu, host_maps_guest_below_qemu_above, 300)
+TEST_F_TIMEOUT(qemu, host_maps_below_4g_in_guest_page_flags, 300)
 {
+	NEEDS_START();
 	static struct range guest[4096], host[4096];
 	static char hostmaps[OUT_MAX];
 	int fd, in, ng, nh, i, j, below = 0, status;
@@ -340,7 +461,7 @@ TEST_F_TIMEOUT(qemu, host_maps_guest_below_qemu_above, 300)
 	nh = parse_maps(hostmaps, "", host, 4096);
 	ASSERT_GT(ng, 3);
 	ASSERT_GT(nh, 3);
-	if (!variant->window) {
+	if (!WINDOW) {
 		uint64_t base = 0, end = 0;
 
 		/* The reservation: contiguous mappings over nearly 4 GiB. */
