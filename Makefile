@@ -391,7 +391,9 @@ demo: deps $(DEMOS) kernel-x86_64 tree
 # Documentation/benchmarks.md come out in build/bench/.
 .PHONY: bench
 bench: deps tree clients-deps kernel-x86_64 kernel-arm64
-	@set -o pipefail; $(STAGE) bench-syscall-entry bench/run-syscall-entry arm64 | tee $(B)/bench-syscall-entry.txt
-	@$(STAGE) bench-guest bench/run-guest-bench
-	@for a in $(ARCHES); do clients/qemu/check-qemu $$a $$(case $$a in x86_64) echo $(KERNEL_x86_64);; \
-		arm64) echo $(KERNEL_arm64);; esac) bench || exit 1; done
+	@set -o pipefail; for a in $(ARCHES); do \
+		$(STAGE) bench-syscall-entry-$$a bench/run-syscall-entry $$a | tee $(B)/bench-syscall-entry-$$a.txt || exit 1; done
+	@for a in $(ARCHES); do $(STAGE) bench-guest-$$a bench/run-guest-bench $$a || exit 1; done
+	@for a in $(ARCHES); do $(STAGE) bench-qemu-client-$$a clients/qemu/check-qemu $$a \
+		$$(case $$a in x86_64) echo $(KERNEL_x86_64);; arm64) echo $(KERNEL_arm64);; esac) bench || exit 1; done
+	@bench/summary $(B)

@@ -3,22 +3,36 @@
  * Placement cost as a 4 GiB window fills (DESIGN.md section 8): the window
  * holds K one-page mappings separated by one-page holes, where the placer
  * starts looking, and each measured operation places a two-page mapping
- * (larger than every hole) and unmaps it.  Three placers:
+ * (larger than every hole) and unmaps it.  Four placers:
  *
  *  - kernel: PR_SET_MMAP_RANGE, mmap(NULL) / munmap;
- *  - qemu: a user-space placer as QEMU linux-user (7.2) does it with a
+ *  - qemu-7.2: a user-space placer as QEMU linux-user 7.2 does it with a
  *    reserved_va: the window reserved PROT_NONE, one flags byte per page,
  *    and mmap_find_vma_reserved()'s page-by-page downward search from
  *    mmap_next_start, then MAP_FIXED over the reservation.  Each operation
  *    starts at the top, where QEMU starts once mmap_next_start has wrapped;
+ *  - qemu-8.1: QEMU linux-user as of 8.1 (the interval-tree series of
+ *    July 2023; followed in the 8.2 sources): the page flags are ranges
+ *    in an interval tree (accel/tcg/user-exec.c: pageflags_find(),
+ *    pageflags_set_clear() merging neighbours with the same flags), and
+ *    mmap_find_vma_reserved()
+ *    (linux-user/mmap.c) calls page_find_range_empty(start, reserved_va,
+ *    len, align), which asks the tree for the first range that overlaps
+ *    [min, min + len) and skips past it until none does: upward, one tree
+ *    query per obstacle.  Then MAP_FIXED over the reservation, as in 7.2.
+ *    With reserved_va the search starts at mmap_next_start, which that
+ *    path never moves: each operation starts at the bottom, where the
+ *    block is;
  *  - libmmrange: the library's fallback (mmr_guest_mmap/munmap with
  *    MMR_GUEST_FALLBACK), lowest address first.
  *
  * The fragmented block is put where each placer starts: at the top for
- * the kernel (top-down) and QEMU, at the bottom for libmmrange.  Each
- * (placer, K) runs in a fresh child.  Output, one line each:
+ * the kernel (top-down) and QEMU 7.2, at the bottom for QEMU 8.1 and
+ * libmmrange.  Each (placer, K) runs in a fresh child, ROUNDS times, the
+ * placers in turn within each round.  Output, one line each, ns per
+ * operation, min / median / max over the rounds:
  *
- *   scaling K PLACER NS_PER_OP
+ *   scaling K PLACER MEDIAN_NS min MIN max MAX
  *
  * usage: placement_scaling_bench [K...]
  */
@@ -46,6 +60,7 @@
 #define MIN_OPS		20
 #define MAX_OPS		4000
 #define MIN_TIME_NS	3e8
+#define ROUNDS		5
 
 static void die(const char *what)
 {
@@ -188,6 +203,206 @@ static double run_qemu(long k)
 	return time_ops(qemu_op, &q);
 }
 
+/* ---- QEMU linux-user 8.1+: page flags in an interval tree --------------- */
+
+/*
+ * A treap of disjoint page-flag ranges keyed by start, each node carrying
+ * the largest "last" of its subtree, queried as an interval tree is (the
+ * leftmost range that overlaps [start, last]): the costs of QEMU's
+ * augmented red-black interval tree (util/interval-tree.c), O(log n) per
+ * query and update.
+ */
+struct pf {
+	uint64_t start, last, max_last;
+	uint32_t prio;
+	int flags;
+	struct pf *l, *r;
+};
+
+static uint64_t pf_max(const struct pf *n)
+{
+	return n ? n->max_last : 0;
+}
+
+static struct pf *pf_fix(struct pf *n)
+{
+	uint64_t m = n->last;
+
+	if (pf_max(n->l) > m)
+		m = pf_max(n->l);
+	if (pf_max(n->r) > m)
+		m = pf_max(n->r);
+	n->max_last = m;
+	return n;
+}
+
+/* Split @t into the nodes that start below @key and the rest. */
+static void pf_split(struct pf *t, uint64_t key, struct pf **a, struct pf **b)
+{
+	if (!t) {
+		*a = *b = NULL;
+	} else if (t->start < key) {
+		pf_split(t->r, key, &t->r, b);
+		*a = pf_fix(t);
+	} else {
+		pf_split(t->l, key, a, &t->l);
+		*b = pf_fix(t);
+	}
+}
+
+static struct pf *pf_merge(struct pf *a, struct pf *b)
+{
+	if (!a || !b)
+		return a ? a : b;
+	if (a->prio > b->prio) {
+		a->r = pf_merge(a->r, b);
+		return pf_fix(a);
+	}
+	b->l = pf_merge(a, b->l);
+	return pf_fix(b);
+}
+
+/* interval_tree_iter_first(): the leftmost range overlapping [start, last]. */
+static struct pf *pf_find(struct pf *n, uint64_t start, uint64_t last)
+{
+	if (!n || n->max_last < start)
+		return NULL;
+	for (;;) {
+		if (n->l && start <= n->l->max_last) {
+			n = n->l;
+			continue;
+		}
+		if (n->start <= last) {
+			if (start <= n->last)
+				return n;
+			if (n->r && start <= n->r->max_last) {
+				n = n->r;
+				continue;
+			}
+		}
+		return NULL;
+	}
+}
+
+static void pf_insert(struct pf **root, uint64_t start, uint64_t last,
+		      int flags)
+{
+	struct pf *n = malloc(sizeof(*n)), *a, *b;
+
+	if (!n)
+		die("malloc");
+	*n = (struct pf){ .start = start, .last = last, .max_last = last,
+			  .prio = (uint32_t)random(), .flags = flags };
+	pf_split(*root, start, &a, &b);
+	*root = pf_merge(pf_merge(a, n), b);
+}
+
+static void pf_remove(struct pf **root, struct pf *n)
+{
+	struct pf *a, *m, *b;
+
+	pf_split(*root, n->start, &a, &m);
+	pf_split(m, n->start + 1, &m, &b);
+	free(m);
+	*root = pf_merge(a, b);
+}
+
+/* page_set_flags() with flags: pageflags_create_merge() on a free range. */
+static void pf_set(struct pf **root, uint64_t start, uint64_t last, int flags)
+{
+	struct pf *prev = start ? pf_find(*root, start - 1, start - 1) : NULL;
+	struct pf *next = pf_find(*root, last + 1, last + 1);
+
+	if (prev && prev->flags == flags && prev->last + 1 == start) {
+		start = prev->start;
+		pf_remove(root, prev);
+	}
+	if (next && next->flags == flags && next->start == last + 1) {
+		last = next->last;
+		pf_remove(root, next);
+	}
+	pf_insert(root, start, last, flags);
+}
+
+/* page_set_flags(start, last, 0): pageflags_set_clear() cutting ranges. */
+static void pf_clear(struct pf **root, uint64_t start, uint64_t last)
+{
+	struct pf *n;
+
+	while ((n = pf_find(*root, start, last))) {
+		uint64_t s = n->start, l = n->last;
+		int flags = n->flags;
+
+		pf_remove(root, n);
+		if (s < start)
+			pf_insert(root, s, start - 1, flags);
+		if (l > last)
+			pf_insert(root, last + 1, l, flags);
+	}
+}
+
+/* page_find_range_empty(min, max, len, align) */
+static uint64_t pf_find_range_empty(struct pf *root, uint64_t min,
+				    uint64_t max, uint64_t len, uint64_t align)
+{
+	for (;;) {
+		struct pf *p;
+
+		min = (min + align - 1) & ~(align - 1);
+		if (min > max || len - 1 > max - min)
+			return (uint64_t)-1;
+		p = pf_find(root, min, min + len - 1);
+		if (!p)
+			return min;
+		if (max <= p->last)
+			return (uint64_t)-1;
+		min = p->last + 1;
+	}
+}
+
+struct qemu81 {
+	struct pf *root;
+};
+
+static void qemu81_op(void *arg)
+{
+	struct qemu81 *q = arg;
+	uint64_t addr;
+
+	/* mmap_find_vma_reserved(): from start, then from the bottom. */
+	addr = pf_find_range_empty(q->root, WIN_START, WIN_END - 1, 2 * PG, PG);
+	if (addr == (uint64_t)-1)
+		die("qemu-8.1 placement");
+	if (mmap((void *)addr, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
+		 MAP_FIXED, -1, 0) == MAP_FAILED)
+		die("qemu-8.1 mmap");
+	pf_set(&q->root, addr, addr + 2 * PG - 1, PROT_READ | 0x10);
+	/* target_munmap(): back to the reservation, the flags cleared. */
+	if (mmap((void *)addr, 2 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+		 MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
+		die("qemu-8.1 munmap");
+	pf_clear(&q->root, addr, addr + 2 * PG - 1);
+}
+
+static double run_qemu81(long k)
+{
+	struct qemu81 q = { NULL };
+	long i;
+
+	srandom(1);
+	if (mmap((void *)WIN_START, WIN_END - WIN_START, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
+		 -1, 0) == MAP_FAILED)
+		die("reserve");
+	for (i = 0; i < k; i++) {
+		uint64_t a = WIN_START + 2 * i * PG;
+
+		map_fixed_page(a);
+		pf_set(&q.root, a, a + PG - 1, PROT_READ | 0x10);
+	}
+	return time_ops(qemu81_op, &q);
+}
+
 /* ---- libmmrange's fallback ------------------------------------------------ */
 
 static void lib_op(void *arg)
@@ -226,7 +441,8 @@ static const struct placer {
 	double (*run)(long k);
 } placers[] = {
 	{ "kernel", run_kernel },
-	{ "qemu", run_qemu },
+	{ "qemu-7.2", run_qemu },
+	{ "qemu-8.1", run_qemu81 },
 	{ "libmmrange", run_lib },
 };
 
@@ -276,9 +492,20 @@ int main(int argc, char **argv)
 		fprintf(f, "%d\n", 1 << 20);
 		fclose(f);
 	}
-	for (i = 0; i < nk; i++)
-		for (p = 0; p < sizeof(placers) / sizeof(placers[0]); p++)
-			printf("scaling %ld %s %.0f\n", ks[i], placers[p].name,
-			       in_child(&placers[p], ks[i]));
+	for (i = 0; i < nk; i++) {
+		enum { NP = sizeof(placers) / sizeof(placers[0]) };
+		double ns[NP][ROUNDS];
+		int r;
+
+		for (r = 0; r < ROUNDS; r++)
+			for (p = 0; p < NP; p++)
+				ns[p][r] = in_child(&placers[p], ks[i]);
+		for (p = 0; p < NP; p++) {
+			qsort(ns[p], ROUNDS, sizeof(double), cmp_double);
+			printf("scaling %ld %s %.0f min %.0f max %.0f\n", ks[i],
+			       placers[p].name, ns[p][ROUNDS / 2], ns[p][0],
+			       ns[p][ROUNDS - 1]);
+		}
+	}
 	return 0;
 }
