@@ -62,8 +62,9 @@ struct steal {
 
 /*
  * DetermineVASize(): the largest of 57, 52, 48, 47 bits whose top maps.
- * Returns the end of the highest page the probe mapped: 1 << bits on
- * arm64, one page less on x86_64, whose TASK_SIZE stops a page short.
+ * Returns the end of the range to steal: 1 << bits where the page just
+ * below it maps, else the end of the highest page the probe mapped
+ * (x86_64's 47-bit TASK_SIZE stops a page short of 1 << 47).
  */
 static unsigned long va_top(void)
 {
@@ -80,8 +81,9 @@ static unsigned long va_top(void)
 
 			if (p != MAP_FAILED) {
 				munmap(p, 4096);
+				/* 1 << bits, or the end of the page short of it */
 				if ((unsigned long)p == at)
-					return at + 4096;
+					return i ? at + 4096 : at;
 			}
 		}
 	}
