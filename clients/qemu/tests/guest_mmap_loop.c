@@ -20,18 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../../bench/bench.h"
+
 #define PAGE		4096UL
 #define LEN		(64UL << 10)
 #define ITERS		400
 #define GETPID_ITERS	2000
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 int main(int argc, char **argv)
 {
