@@ -6,29 +6,42 @@
  * (larger than every hole) and unmaps it.  Four placers:
  *
  *  - kernel: PR_SET_MMAP_RANGE, mmap(NULL) / munmap;
- *  - qemu-7.2: a user-space placer as QEMU linux-user 7.2 does it with a
- *    reserved_va: the window reserved PROT_NONE, one flags byte per page,
- *    and mmap_find_vma_reserved()'s page-by-page downward search from
- *    mmap_next_start, then MAP_FIXED over the reservation.  Each operation
- *    starts at the top, where QEMU starts once mmap_next_start has wrapped;
- *  - qemu-8.1: QEMU linux-user as of 8.1 (the interval-tree series of
- *    July 2023; followed in the 8.2 sources): the page flags are ranges
+ *  - qemu-7.2: QEMU linux-user 7.2 with a reserved_va (Debian bookworm's
+ *    7.2+dfsg): the window reserved PROT_NONE; page_get_flags() through
+ *    the two-level l1_map of accel/tcg/translate-all.c (a 32-bit guest's
+ *    page index: 10 bits into l1_map, 10 into a leaf of 1024 PageDescs of
+ *    24 bytes, leaves allocated as page_set_flags() first touches them);
+ *    mmap_find_vma_reserved() (linux-user/mmap.c) searching downward page
+ *    by page from mmap_next_start, restarting below each page in use and
+ *    wrapping to the top once, and moving mmap_next_start to what it
+ *    found; then MAP_FIXED over the reservation, and target_munmap()
+ *    putting the reservation back.  The cursor is kept across operations,
+ *    as 7.2 keeps it, and starts at the top of the block;
+ *  - qemu-7.2-scan: the same placer with mmap_next_start put back at the
+ *    top of the block before each operation: one full search past the
+ *    block, which is what a 7.2 call costs when its cursor meets a
+ *    fragmented region (the first call here, or after a wrap), and what
+ *    this benchmark reported for 7.2 before the cursor was modelled;
+ *  - qemu-8.1: QEMU linux-user from 8.1 on (Richard Henderson's series of
+ *    July 2023; followed in the 8.2 sources, and unchanged in the newest
+ *    tree read, one with target_mmap__locked()): the page flags are ranges
  *    in an interval tree (accel/tcg/user-exec.c: pageflags_find(),
  *    pageflags_set_clear() merging neighbours with the same flags), and
- *    mmap_find_vma_reserved()
- *    (linux-user/mmap.c) calls page_find_range_empty(start, reserved_va,
- *    len, align), which asks the tree for the first range that overlaps
- *    [min, min + len) and skips past it until none does: upward, one tree
- *    query per obstacle.  Then MAP_FIXED over the reservation, as in 7.2.
- *    With reserved_va the search starts at mmap_next_start, which that
- *    path never moves: each operation starts at the bottom, where the
- *    block is;
+ *    mmap_find_vma_reserved() (linux-user/mmap.c) calls
+ *    page_find_range_empty(start, reserved_va, len, align), which asks the
+ *    tree for the first range that overlaps [min, min + len) and skips past
+ *    it until none does: upward, one tree query per obstacle; only if that
+ *    fails, again from mmap_min_addr to start.  Then MAP_FIXED over the
+ *    reservation, as in 7.2.  With reserved_va, start is mmap_next_start,
+ *    which that path never moves: each operation starts at the same place,
+ *    the bottom, where the block is.  (8.0, the one release that searched
+ *    page by page with a tree lookup per page, is not measured.)
  *  - libmmrange: the library's fallback (mmr_guest_mmap/munmap with
  *    MMR_GUEST_FALLBACK), lowest address first.
  *
  * The fragmented block is put where each placer starts: at the top for
- * the kernel (top-down) and QEMU 7.2, at the bottom for QEMU 8.1 and
- * libmmrange.  Each (placer, K) runs in a fresh child, ROUNDS times, the
+ * the kernel (top-down) and QEMU 7.2 (below its cursor), at the bottom for
+ * QEMU 8.1 and libmmrange.  Each (placer, K) runs in a fresh child, ROUNDS times, the
  * placers in turn within each round.  Output, one line each, ns per
  * operation, min / median / max over the rounds:
  *
@@ -114,16 +127,56 @@ static double run_kernel(long k)
 	return time_ops(kernel_op, NULL);
 }
 
-/* ---- QEMU linux-user's reserved_va placer ------------------------------- */
+/* ---- QEMU linux-user 7.2's reserved_va placer --------------------------- */
 
-struct qemu {
-	uint8_t *flags;		/* page_get_flags(): nonzero = in use */
-	uint64_t next_start;	/* mmap_next_start */
+#define V_L2_BITS	10
+#define V_L2_SIZE	(1 << V_L2_BITS)
+
+/* accel/tcg/internal.h, CONFIG_USER_ONLY */
+struct page_desc {
+	uintptr_t first_tb;
+	unsigned long flags;
+	void *target_data;
 };
 
-static int page_in_use(struct qemu *q, uint64_t addr)
+struct qemu {
+	struct page_desc *l1_map[V_L2_SIZE];	/* v_l1_size 1024, no L2 levels */
+	uint64_t next_start;			/* mmap_next_start */
+	int rescan;				/* qemu-7.2-scan */
+};
+
+/* page_find_alloc(): guest page index = 32-bit offset into the window. */
+static struct page_desc *page_find_alloc(struct qemu *q, uint64_t addr,
+					 int alloc)
 {
-	return q->flags[(addr - WIN_START) / PG];
+	uint64_t index = (addr - WIN_START) / PG;
+	struct page_desc **lp = &q->l1_map[(index >> V_L2_BITS) &
+					   (V_L2_SIZE - 1)];
+	struct page_desc *pd = __atomic_load_n(lp, __ATOMIC_CONSUME);
+
+	if (!pd) {
+		if (!alloc)
+			return NULL;
+		pd = calloc(V_L2_SIZE, sizeof(*pd));
+		if (!pd)
+			die("calloc");
+		*lp = pd;
+	}
+	return pd + (index & (V_L2_SIZE - 1));
+}
+
+/* page_get_flags() */
+static int page_get_flags(struct qemu *q, uint64_t addr)
+{
+	struct page_desc *p = page_find_alloc(q, addr, 0);
+
+	return p ? (int)p->flags : 0;
+}
+
+/* page_set_flags() for one host page (no TB to invalidate here) */
+static void page_set_flags(struct qemu *q, uint64_t addr, int flags)
+{
+	page_find_alloc(q, addr, 1)->flags = flags;
 }
 
 /*
@@ -149,7 +202,7 @@ static uint64_t find_vma_reserved(struct qemu *q, uint64_t start,
 				return 0;
 			addr = end_addr = top;
 			looped = 1;
-		} else if (page_in_use(q, addr)) {
+		} else if (page_get_flags(q, addr)) {
 			/* In use: restart with the block ending at this page. */
 			end_addr = addr;
 		} else if (addr + size == end_addr) {
@@ -165,7 +218,9 @@ static void qemu_op(void *arg)
 	struct qemu *q = arg;
 	uint64_t addr, i;
 
-	q->next_start = WIN_END;	/* the search starts at the top */
+	if (q->rescan)
+		q->next_start = WIN_END - 2 * PG;	/* the block's top */
+	/* mmap_find_vma(0, ...): start = mmap_next_start */
 	addr = find_vma_reserved(q, q->next_start, 2 * PG);
 	if (!addr)
 		die("qemu placement");
@@ -173,23 +228,24 @@ static void qemu_op(void *arg)
 		 MAP_FIXED, -1, 0) == MAP_FAILED)
 		die("qemu mmap");
 	for (i = 0; i < 2; i++)
-		q->flags[(addr - WIN_START) / PG + i] = 1;
-	/* target_munmap(): back to the reservation. */
+		page_set_flags(q, addr + i * PG, PROT_READ | 0x10);
+	/* target_munmap(): back to the reservation, the flags cleared. */
 	if (mmap((void *)addr, 2 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
 		 MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
 		die("qemu munmap");
 	for (i = 0; i < 2; i++)
-		q->flags[(addr - WIN_START) / PG + i] = 0;
+		page_set_flags(q, addr + i * PG, 0);
 }
 
-static double run_qemu(long k)
+static double run_qemu_72(long k, int rescan)
 {
-	struct qemu q;
+	struct qemu *q = calloc(1, sizeof(*q));
 	long i;
 
-	q.flags = calloc((WIN_END - WIN_START) / PG, 1);
-	if (!q.flags)
+	if (!q)
 		die("calloc");
+	q->rescan = rescan;
+	q->next_start = WIN_END - 2 * PG;
 	if (mmap((void *)WIN_START, WIN_END - WIN_START, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
 		 -1, 0) == MAP_FAILED)
@@ -198,9 +254,19 @@ static double run_qemu(long k)
 		uint64_t a = WIN_END - (2 * i + 1) * PG;
 
 		map_fixed_page(a);
-		q.flags[(a - WIN_START) / PG] = 1;
+		page_set_flags(q, a, PROT_READ | 0x10);
 	}
-	return time_ops(qemu_op, &q);
+	return time_ops(qemu_op, q);
+}
+
+static double run_qemu(long k)
+{
+	return run_qemu_72(k, 0);
+}
+
+static double run_qemu_scan(long k)
+{
+	return run_qemu_72(k, 1);
 }
 
 /* ---- QEMU linux-user 8.1+: page flags in an interval tree --------------- */
@@ -362,15 +428,29 @@ static uint64_t pf_find_range_empty(struct pf *root, uint64_t min,
 
 struct qemu81 {
 	struct pf *root;
+	uint64_t next_start;	/* mmap_next_start, never moved here */
 };
+
+/* mmap_find_vma_reserved() */
+static uint64_t find_vma_reserved81(struct qemu81 *q, uint64_t start,
+				    uint64_t size, uint64_t align)
+{
+	uint64_t ret = pf_find_range_empty(q->root, start, WIN_END - 1, size,
+					   align);
+
+	if (ret == (uint64_t)-1 && start > WIN_START)
+		/* "Restart at the beginning of the address space." */
+		ret = pf_find_range_empty(q->root, WIN_START, start - 1, size,
+					  align);
+	return ret;
+}
 
 static void qemu81_op(void *arg)
 {
 	struct qemu81 *q = arg;
 	uint64_t addr;
 
-	/* mmap_find_vma_reserved(): from start, then from the bottom. */
-	addr = pf_find_range_empty(q->root, WIN_START, WIN_END - 1, 2 * PG, PG);
+	addr = find_vma_reserved81(q, q->next_start, 2 * PG, PG);
 	if (addr == (uint64_t)-1)
 		die("qemu-8.1 placement");
 	if (mmap((void *)addr, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
@@ -386,7 +466,7 @@ static void qemu81_op(void *arg)
 
 static double run_qemu81(long k)
 {
-	struct qemu81 q = { NULL };
+	struct qemu81 q = { NULL, WIN_START };
 	long i;
 
 	srandom(1);
@@ -442,6 +522,7 @@ static const struct placer {
 } placers[] = {
 	{ "kernel", run_kernel },
 	{ "qemu-7.2", run_qemu },
+	{ "qemu-7.2-scan", run_qemu_scan },
 	{ "qemu-8.1", run_qemu81 },
 	{ "libmmrange", run_lib },
 };

@@ -10,15 +10,22 @@
  *  - fex_style: the fallback FEX uses (MMR_GUEST_RESERVE_OUTSIDE):
  *    placeholders over every free gap outside the window, up to the top of
  *    the address space, after reading /proc/self/maps;
- *  - fex_steal: FEX itself, not the library: what its 32-bit guests' set-up
- *    does, following FEXCore/Source/Utils/Allocator.cpp (FEX-2404 and
- *    later): DetermineVASize() probes the top of the 57-, 52-, 48- and
- *    47-bit address spaces with MAP_FIXED_NOREPLACE pages, then
- *    StealMemoryRegion(4 GiB, top) reads /proc/self/maps twice
- *    (counting lines, then collecting the gaps), maps the gap below the
- *    stack read-write so that the stack can grow, and every other gap
- *    PROT_NONE, MAP_NORESERVE | MAP_FIXED_NOREPLACE; ReclaimMemoryRegion()
- *    unmaps them.
+ *  - fex_steal: FEX itself, not the library: what its loader does for a
+ *    32-bit guest, following FEX-Emu/FEX at commit 021c4fa
+ *    (FEXCore/Source/Utils/Allocator.cpp) and 192e363
+ *    (FEXCore/Source/Utils/Allocator/64BitAllocator.cpp):
+ *    StealMemoryRegion(4 GiB, 8 GiB) (FEXLoader's Low4GB), then the 64-bit
+ *    allocator's GetHostVABits() (one MAP_FIXED_NOREPLACE page just below
+ *    1 << 57, 52, 48, 47, 42, ... bits; the first that maps or is EEXIST
+ *    wins), StealMemoryRegion(4 GiB, UPPER_BOUND) (a page less on x86_64)
+ *    and AllocateMemoryRegions() (64 MiB of the first large gap made
+ *    read-write for its own objects).  StealMemoryRegion() reads
+ *    /proc/self/maps once with read() into a 2 KiB buffer, collecting the
+ *    gaps; maps the gap below the stack read-write, MAP_FIXED, so that the
+ *    stack can grow; and every other gap PROT_NONE, MAP_NORESERVE |
+ *    MAP_FIXED_NOREPLACE, each followed by madvise(MADV_DONTDUMP).
+ *    ReclaimMemoryRegion() unmaps them (not timed).  FEXLoader's malloc()
+ *    loop that drains jemalloc's reserves above 4 GiB is not modelled.
  *
  * Twice: in this program's own address space ("bare", a few dozen
  * mappings), and "crowded" with 2000 more one-page mappings scattered above
@@ -36,10 +43,12 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "mmrange.h"
 #include "bench.h"
@@ -51,103 +60,154 @@
 
 /* ---- FEX's own reservation (fex_steal) ---------------------------------- */
 
+#define FEX_PAGE	4096UL
+#define FEX_MAX_REGIONS	4096	/* a fextl::vector in FEX; here no growth */
+
 struct region {
 	unsigned long start, len;
 };
 
 struct steal {
-	struct region *v;
+	struct region v[FEX_MAX_REGIONS];
 	size_t n;
+	struct region stack;	/* the gap below the stack, read-write */
+	unsigned long upper;	/* OSAllocator_64Bit's UPPER_BOUND */
 };
 
-/*
- * DetermineVASize(): the largest of 57, 52, 48, 47 bits whose top maps.
- * Returns the end of the range to steal: 1 << bits where the page just
- * below it maps, else the end of the highest page the probe mapped
- * (x86_64's 47-bit TASK_SIZE stops a page short of 1 << 47).
- */
-static unsigned long va_top(void)
+/* GetHostVABits() */
+static int host_va_bits(void)
 {
 	static const int bits[] = { 57, 52, 48, 47, 42, 39, 36 };
 	size_t b;
-	int i;
 
 	for (b = 0; b < sizeof(bits) / sizeof(bits[0]); b++) {
-		for (i = 0; i < 64; i++) {
-			unsigned long at = (1UL << bits[b]) - 4096UL * i;
-			void *p = mmap((void *)at, 4096, PROT_NONE,
-				       MAP_FIXED_NOREPLACE | MAP_PRIVATE |
-				       MAP_ANONYMOUS, -1, 0);
+		void *at = (void *)((1UL << bits[b]) - FEX_PAGE);
+		void *p = mmap(at, FEX_PAGE, PROT_NONE, MAP_FIXED_NOREPLACE |
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-			if (p != MAP_FAILED) {
-				munmap(p, 4096);
-				/* 1 << bits, or the end of the page short of it */
-				if ((unsigned long)p == at)
-					return i ? at + 4096 : at;
-			}
-		}
+		if (p != MAP_FAILED)
+			munmap(p, FEX_PAGE);
+		if (p != MAP_FAILED || errno == EEXIST)
+			return bits[b];
 	}
 	return 0;
 }
 
-/* StealMemoryRegion(begin, end) */
+/* OSAllocator_64Bit::DetermineVASize() */
+static unsigned long upper_bound(void)
+{
+	int bits = host_va_bits();
+	unsigned long top;
+
+	if (!bits)
+		return 0;
+	top = 1UL << bits;
+#ifdef __x86_64__
+	top -= FEX_PAGE;	/* "Last page cannot be allocated on x86" */
+#endif
+	return top;
+}
+
+static int add_gap(struct steal *st, unsigned long lo, unsigned long hi)
+{
+	if (hi <= lo)
+		return 0;
+	if (st->n == FEX_MAX_REGIONS)
+		return -ENOSPC;
+	st->v[st->n++] = (struct region){ lo, hi - lo };
+	return 0;
+}
+
+/*
+ * CollectMemoryGaps(): the gaps of [begin, end) between the lines of
+ * /proc/self/maps, read in 2 KiB pieces.  Appends them to @st->v[first..].
+ */
+static int collect_gaps(struct steal *st, unsigned long begin,
+			unsigned long end, int fd)
+{
+	char buf[2048], *cur = buf, *nl, *q;
+	unsigned long prev_end = 0, lo, hi;
+	ssize_t left = 0, got;
+	int eof = 0, err;
+
+	for (;;) {
+		nl = memchr(cur, '\n', left);
+		if (!nl) {
+			if (eof)
+				return add_gap(st, prev_end > begin ?
+					       prev_end : begin, end);
+			memmove(buf, cur, left);
+			do
+				got = read(fd, buf + left, sizeof(buf) - left);
+			while (got < 0 && errno == EAGAIN);
+			if (got < 0)
+				return -errno;
+			if ((size_t)got < sizeof(buf) - left)
+				eof = 1;
+			left += got;
+			cur = buf;
+			continue;
+		}
+		lo = strtoul(cur, &q, 16);
+		if (*q != '-')
+			return -EINVAL;
+		err = add_gap(st, prev_end > begin ? prev_end : begin,
+			      lo < end ? lo : end);
+		if (err)
+			return err;
+		prev_end = hi = strtoul(q + 1, &q, 16);
+		if (*q != ' ')
+			return -EINVAL;
+		if (hi >= end)
+			return 0;
+		left -= nl + 1 - cur;
+		cur = nl + 1;
+	}
+}
+
+/* StealMemoryRegion(begin, end): the new regions are @st->v[first..]. */
 static int fex_steal(struct steal *st, unsigned long begin, unsigned long end)
 {
 	unsigned long sp = (unsigned long)__builtin_frame_address(0);
-	unsigned long lo, hi, prev_end = 0;
-	size_t max = 1, i, below = (size_t)-1;
-	char line[512];
-	FILE *f;
-	int c;
+	size_t first = st->n, i, it;
+	int fd, err, dontdump = 1;
 
-	/* First pass: count the lines, to size the list. */
-	f = fopen("/proc/self/maps", "re");
-	if (!f)
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
-	while ((c = getc(f)) != EOF)
-		max += c == '\n';
-	fclose(f);
-	st->v = calloc(max, sizeof(*st->v));
-	st->n = 0;
-	if (!st->v)
-		return -ENOMEM;
-	/* Second pass: the gaps in [begin, end). */
-	f = fopen("/proc/self/maps", "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f) && st->n < max) {
-		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2)
-			continue;
-		if (lo > prev_end && lo > begin && prev_end < end) {
-			unsigned long a = prev_end > begin ? prev_end : begin;
-			unsigned long z = lo < end ? lo : end;
-
-			st->v[st->n++] = (struct region){ a, z - a };
-		}
-		prev_end = hi;
-		if (hi >= end)
+	err = collect_gaps(st, begin, end, fd);
+	close(fd);
+	if (err)
+		return err;
+	/* The gap below the stack: read-write, so that the stack can grow. */
+	for (it = first; it < st->n; it++)
+		if (st->v[it].start + st->v[it].len > sp)
 			break;
-	}
-	fclose(f);
-	if (prev_end < end && st->n < max) {
-		unsigned long a = prev_end > begin ? prev_end : begin;
+	if ((it != st->n || sp <= end) && it != first &&
+	    st->v[it - 1].start + st->v[it - 1].len <= end) {
+		struct region *r = &st->v[it - 1];
 
-		st->v[st->n++] = (struct region){ a, end - a };
+		if (mmap((void *)r->start, r->len, PROT_READ | PROT_WRITE,
+			 MAP_ANONYMOUS | MAP_NORESERVE | MAP_PRIVATE |
+			 MAP_FIXED, -1, 0) != (void *)r->start)
+			return -errno;
+		/* Regions.erase(); kept here only to undo it between rounds. */
+		st->stack = *r;
+		memmove(r, r + 1, (st->n - it) * sizeof(*r));
+		st->n--;
 	}
-	/* The gap just below the stack: read-write, so the stack grows. */
-	for (i = 0; i < st->n; i++)
-		if (st->v[i].start + st->v[i].len > sp)
-			break;
-	if (sp >= begin && sp <= end && i > 0)
-		below = i - 1;
-	for (i = 0; i < st->n; i++) {
-		int prot = i == below ? PROT_READ | PROT_WRITE : PROT_NONE;
-		void *p = mmap((void *)st->v[i].start, st->v[i].len, prot,
-			       MAP_ANONYMOUS | MAP_NORESERVE | MAP_PRIVATE |
+	for (i = first; i < st->n; i++) {
+		void *at = (void *)st->v[i].start;
+		void *p = mmap(at, st->v[i].len, PROT_NONE, MAP_ANONYMOUS |
+			       MAP_NORESERVE | MAP_PRIVATE |
 			       MAP_FIXED_NOREPLACE, -1, 0);
 
-		if (p != (void *)st->v[i].start)
+		if (dontdump && madvise(at, st->v[i].len, MADV_DONTDUMP))
+			dontdump = 0;
+		if (p != at) {
+			st->n = i;	/* reclaim only what is ours */
 			return p == MAP_FAILED ? -errno : -EEXIST;
+		}
 	}
 	return 0;
 }
@@ -159,23 +219,54 @@ static void fex_reclaim(struct steal *st)
 
 	for (i = 0; i < st->n; i++)
 		munmap((void *)st->v[i].start, st->v[i].len);
-	free(st->v);
+	st->n = 0;
+	if (st->stack.len)
+		munmap((void *)st->stack.start, st->stack.len);
+	st->stack.len = 0;
 }
 
-/* What FEX's start-up does for a 32-bit guest: probe, then steal. */
+/*
+ * OSAllocator_64Bit::AllocateMemoryRegions(): 64 MiB of the first gap that
+ * large, read-write, for the allocator's own objects; the gaps of more than
+ * two pages become its reserved regions.
+ */
+static int fex_allocate_regions(struct steal *st, size_t first)
+{
+	const unsigned long object_alloc = 64UL << 20;
+	size_t i, reserved = 0;
+
+	for (i = first; i < st->n; i++)
+		if (st->v[i].len >= object_alloc)
+			break;
+	if (i == st->n)
+		return -ENOMEM;	/* "Couldn't allocate object allocator!" */
+	if (mprotect((void *)st->v[i].start, object_alloc,
+		     PROT_READ | PROT_WRITE))
+		return -errno;
+	madvise((void *)st->v[i].start, object_alloc, MADV_HUGEPAGE);
+	for (i = first; i < st->n; i++)
+		reserved += st->v[i].len > 2 * FEX_PAGE;
+	return reserved ? 0 : -ENOMEM;
+}
+
+/* What FEX's loader does for a 32-bit guest. */
 static int fex_open(void **h)
 {
 	struct steal *st = calloc(1, sizeof(*st));
-	unsigned long top = va_top();
+	size_t high;
 	int err;
 
 	if (!st)
 		return -ENOMEM;
-	if (!top) {
-		free(st);
-		return -ENOMEM;
+	err = fex_steal(st, 4UL << 30, 8UL << 30);	/* Low4GB */
+	high = st->n;
+	if (!err) {
+		st->upper = upper_bound();
+		err = st->upper ? fex_steal(st, 4UL << 30, st->upper)
+				: -ENOMEM;
 	}
-	err = fex_steal(st, 4UL << 30, top);
+	if (!err)
+		err = fex_allocate_regions(st, high);
 	if (err) {
 		fex_reclaim(st);
 		free(st);
@@ -311,7 +402,7 @@ int main(void)
 
 	printf("startup: window [16 MiB, 4 GiB), %d rounds, %d mappings at start\n",
 	       ROUNDS, count_maps());
-	printf("startup: fex_steal reserves [4 GiB, %#lx)\n", va_top());
+	printf("startup: fex_steal reserves [4 GiB, %#lx)\n", upper_bound());
 	if (run("bare", feat))
 		return 1;
 	if (crowd()) {
