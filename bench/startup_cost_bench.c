@@ -12,20 +12,28 @@
  *    the address space, after reading /proc/self/maps;
  *  - fex_steal: FEX itself, not the library: what its loader does for a
  *    32-bit guest, following FEX-Emu/FEX at commit 021c4fa
- *    (FEXCore/Source/Utils/Allocator.cpp) and 192e363
- *    (FEXCore/Source/Utils/Allocator/64BitAllocator.cpp):
+ *    (FEXCore/Source/Utils/Allocator.cpp), 192e363
+ *    (FEXCore/Source/Utils/Allocator/64BitAllocator.cpp) and 019fdf6
+ *    (Source/Tools/FEXLoader/FEXLoader.cpp):
  *    StealMemoryRegion(4 GiB, 8 GiB) (FEXLoader's Low4GB), then the 64-bit
  *    allocator's GetHostVABits() (one MAP_FIXED_NOREPLACE page just below
  *    1 << 57, 52, 48, 47, 42, ... bits; the first that maps or is EEXIST
  *    wins), StealMemoryRegion(4 GiB, UPPER_BOUND) (a page less on x86_64)
- *    and AllocateMemoryRegions() (64 MiB of the first large gap made
- *    read-write for its own objects).  StealMemoryRegion() reads
+ *    and AllocateMemoryRegions(): 64 MiB of the first gap that large made
+ *    read-write, MADV_HUGEPAGE and named with PR_SET_VMA, and its arena
+ *    built there, one record per gap.  StealMemoryRegion() reads
  *    /proc/self/maps once with read() into a 2 KiB buffer, collecting the
  *    gaps; maps the gap below the stack read-write, MAP_FIXED, so that the
  *    stack can grow; and every other gap PROT_NONE, MAP_NORESERVE |
  *    MAP_FIXED_NOREPLACE, each followed by madvise(MADV_DONTDUMP).
  *    ReclaimMemoryRegion() unmaps them (not timed).  FEXLoader's malloc()
- *    loop that drains jemalloc's reserves above 4 GiB is not modelled.
+ *    loop that drains the allocator's reserves above 4 GiB is not
+ *    modelled.  On x86_64 the page below 1 << 47 is above TASK_SIZE_MAX,
+ *    so FEX's probe settles on 42 bits and reserves [4 GiB, 4 TiB - 4 KiB):
+ *    the program, its libraries and its stack lie above, and the stack gap
+ *    is not touched.  FEX's hosts are arm64, where it takes [4 GiB, 1 << 48)
+ *    past the libraries and the stack: the arm64 guest's row is the one
+ *    that stands for FEX.
  *
  * Twice: in this program's own address space ("bare", a few dozen
  * mappings), and "crowded" with 2000 more one-page mappings scattered above
@@ -48,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "mmrange.h"
@@ -172,7 +181,7 @@ static int fex_steal(struct steal *st, unsigned long begin, unsigned long end)
 	size_t first = st->n, i, it;
 	int fd, err, dontdump = 1;
 
-	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	fd = open("/proc/self/maps", O_RDONLY);
 	if (fd < 0)
 		return -errno;
 	err = collect_gaps(st, begin, end, fd);
@@ -227,26 +236,47 @@ static void fex_reclaim(struct steal *st)
 
 /*
  * OSAllocator_64Bit::AllocateMemoryRegions(): 64 MiB of the first gap that
- * large, read-write, for the allocator's own objects; the gaps of more than
- * two pages become its reserved regions.
+ * large, read-write, for the allocator's own objects (an arena, its two
+ * lists, and a ReservedVMARegion for every gap of more than two pages,
+ * built there at once: the first write faults the region in).
  */
+struct fex_arena {
+	void *base, *cursor;
+	size_t size;
+	void *reserved_list, *live_list;
+};
+
+struct fex_reserved_region {
+	unsigned long base, size;
+};
+
 static int fex_allocate_regions(struct steal *st, size_t first)
 {
 	const unsigned long object_alloc = 64UL << 20;
-	size_t i, reserved = 0;
+	struct fex_reserved_region *r;
+	struct fex_arena *a;
+	size_t i;
 
 	for (i = first; i < st->n; i++)
 		if (st->v[i].len >= object_alloc)
 			break;
 	if (i == st->n)
 		return -ENOMEM;	/* "Couldn't allocate object allocator!" */
-	if (mprotect((void *)st->v[i].start, object_alloc,
-		     PROT_READ | PROT_WRITE))
+	a = (void *)st->v[i].start;
+	if (mprotect(a, object_alloc, PROT_READ | PROT_WRITE))
 		return -errno;
-	madvise((void *)st->v[i].start, object_alloc, MADV_HUGEPAGE);
+	madvise(a, object_alloc, MADV_HUGEPAGE);
+	prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)a, object_alloc,
+	      (unsigned long)"FEXMem_Misc");
+	*a = (struct fex_arena){ a, a + 1, object_alloc, NULL, NULL };
+	r = a->cursor;
+	a->reserved_list = r;
 	for (i = first; i < st->n; i++)
-		reserved += st->v[i].len > 2 * FEX_PAGE;
-	return reserved ? 0 : -ENOMEM;
+		if (st->v[i].len > 2 * FEX_PAGE)
+			*r++ = (struct fex_reserved_region){ st->v[i].start,
+							     st->v[i].len };
+	a->cursor = r;
+	return 0;
 }
 
 /* What FEX's loader does for a 32-bit guest. */
