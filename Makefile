@@ -387,8 +387,10 @@ demo: deps $(DEMOS) kernel-x86_64 tree
 	done
 
 # make bench: programs in bench/ that print ratios measured in one run; they
-# do not gate "make check".  The tables and the plot of
-# Documentation/benchmarks.md come out in build/bench/.
+# do not gate "make check".  The tables and plots of
+# Documentation/benchmarks.md come out in build/bench/ARCH/,
+# build/bench-syscall-entry-ARCH.txt and build/clients/qemu/ARCH/bench.md,
+# for both guests; bench/summary prints the headline ratios at the end.
 .PHONY: bench
 bench: deps tree clients-deps kernel-x86_64 kernel-arm64
 	@set -o pipefail; for a in $(ARCHES); do \
