@@ -28,12 +28,13 @@
  *    MAP_FIXED_NOREPLACE, each followed by madvise(MADV_DONTDUMP).
  *    ReclaimMemoryRegion() unmaps them (not timed).  FEXLoader's malloc()
  *    loop that drains the allocator's reserves above 4 GiB is not
- *    modelled.  On x86_64 the page below 1 << 47 is above TASK_SIZE_MAX,
- *    so FEX's probe settles on 42 bits and reserves [4 GiB, 4 TiB - 4 KiB):
- *    the program, its libraries and its stack lie above, and the stack gap
- *    is not touched.  FEX's hosts are arm64, where it takes [4 GiB, 1 << 48)
- *    past the libraries and the stack: the arm64 guest's row is the one
- *    that stands for FEX.
+ *    modelled.  On x86_64 the probed page is above TASK_SIZE_MAX (a page
+ *    short of 1 << 47, or of 1 << 56 with LA57) at 47 and 57 bits: with
+ *    4-level paging FEX settles on 42 bits and reserves [4 GiB, 4 TiB - 4
+ *    KiB), below the program, its libraries and its stack, and the stack
+ *    gap is not touched; with LA57 on 52 bits, past them.  FEX's hosts are
+ *    arm64, where it takes [4 GiB, 1 << 48) past the libraries and the
+ *    stack: the arm64 guest's row is the one that stands for FEX.
  *
  * Twice: in this program's own address space ("bare", a few dozen
  * mappings), and "crowded" with 2000 more one-page mappings scattered above
