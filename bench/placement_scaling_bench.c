@@ -42,9 +42,9 @@
  *
  * The fragmented block is put where each placer starts: at the top for
  * the kernel (top-down) and QEMU 7.2 (below its cursor), at the bottom for
- * QEMU 8.1 and libmmrange.  Each (placer, K) runs in a fresh child, ROUNDS times, the
- * placers in turn within each round.  Output, one line each, ns per
- * operation, min / median / max over the rounds:
+ * QEMU 8.1 and libmmrange.  Each (placer, K) runs in a fresh child,
+ * ROUNDS times, the placers in turn within each round.  Output, one line
+ * each, ns per operation, median, min and max over the rounds:
  *
  *   scaling K PLACER MEDIAN_NS min MIN max MAX
  *
@@ -76,7 +76,7 @@
 #define MIN_TIME_NS	3e8
 #define ROUNDS		5
 
-/* QEMU's flags of a read-only anonymous page: PAGE_VALID | PAGE_READ | PAGE_ANON */
+/* QEMU's flags of a read-only anonymous page: VALID | READ | ANON */
 #define PAGE_FLAGS_ANON_R	(0x08 | 0x01 | 0x80)
 
 static void die(const char *what)
@@ -142,10 +142,12 @@ static double run_kernel(long k)
 #define V_L2_BITS	10
 #define V_L2_SIZE	(1 << V_L2_BITS)
 
-/* accel/tcg/internal.h, CONFIG_USER_ONLY */
+/* accel/tcg/internal.h, CONFIG_USER_ONLY: only flags is read; all is size */
 struct page_desc {
+	// cppcheck-suppress unusedStructMember
 	uintptr_t first_tb;
 	unsigned long flags;
+	// cppcheck-suppress unusedStructMember
 	void *target_data;
 };
 

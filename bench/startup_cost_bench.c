@@ -135,13 +135,13 @@ static int add_gap(struct steal *st, unsigned long lo, unsigned long hi)
 static int collect_gaps(struct steal *st, unsigned long begin,
 			unsigned long end, int fd)
 {
-	char buf[2048], *cur = buf, *nl, *q;
+	char buf[2048] = "", *cur = buf, *nl, *q;
 	unsigned long prev_end = 0, lo, hi;
 	ssize_t left = 0, got;
 	int eof = 0, err;
 
 	for (;;) {
-		nl = memchr(cur, '\n', left);
+		nl = left ? memchr(cur, '\n', left) : NULL;
 		if (!nl) {
 			if (eof)
 				return add_gap(st, prev_end > begin ?
