@@ -10,7 +10,9 @@
  * mappings land anyway, so that both native runs place identically.
  * Output:
  *
- *   guest32 MODE mmap_ns N getpid_ns N
+ *   guest32 MODE mmap_ns MEDIAN min MIN max MAX getpid_ns MEDIAN min MIN max MAX
+ *
+ * (ns per iteration over ROUNDS rounds).
  *
  * usage: guest32_loop native|native_window|qemu
  */
@@ -83,8 +85,8 @@ int main(int argc, char **argv)
 	}
 	qsort(mmap_ns, ROUNDS, sizeof(double), cmp_double);
 	qsort(getpid_ns, ROUNDS, sizeof(double), cmp_double);
-	/* The medians over ROUNDS rounds. */
-	printf("guest32 %s mmap_ns %.0f getpid_ns %.0f\n", argv[1],
-	       mmap_ns[ROUNDS / 2], getpid_ns[ROUNDS / 2]);
+	printf("guest32 %s mmap_ns %.0f min %.0f max %.0f getpid_ns %.0f min %.0f max %.0f\n",
+	       argv[1], mmap_ns[ROUNDS / 2], mmap_ns[0], mmap_ns[ROUNDS - 1],
+	       getpid_ns[ROUNDS / 2], getpid_ns[0], getpid_ns[ROUNDS - 1]);
 	return 0;
 }

@@ -57,6 +57,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -576,6 +577,16 @@ int main(int argc, char **argv)
 	size_t p;
 	FILE *f;
 
+	/*
+	 * Without ASLR, so that the kernel's window starts its search at the
+	 * top, where the block is: with it, the search starts at a random
+	 * offset into the window's top quarter, below the block.
+	 */
+	if (!(personality(0xffffffff) & ADDR_NO_RANDOMIZE)) {
+		personality(personality(0xffffffff) | ADDR_NO_RANDOMIZE);
+		execv("/proc/self/exe", argv);
+		die("execv");
+	}
 	for (i = 1; i < argc && nk < 16; i++)
 		ks[nk++] = atol(argv[i]);
 	if (!nk)

@@ -36,7 +36,7 @@
  *    arm64, where it takes [4 GiB, 1 << 48) past the libraries and the
  *    stack: the arm64 guest's row is the one that stands for FEX.
  *
- * Twice: in this program's own address space ("bare", a few dozen
+ * Twice: in this program's own address space ("bare", about ten
  * mappings), and "crowded" with 2000 more one-page mappings scattered above
  * 4 GiB, as a translator with libraries, JIT regions and thread stacks has
  * (every one of them splits a gap the FEX-style mode must reserve).
