@@ -81,7 +81,6 @@ struct steal {
 	struct region v[FEX_MAX_REGIONS];
 	size_t n;
 	struct region stack;	/* the gap below the stack, read-write */
-	unsigned long upper;	/* OSAllocator_64Bit's UPPER_BOUND */
 };
 
 /* GetHostVABits() */
@@ -292,9 +291,9 @@ static int fex_open(void **h)
 	err = fex_steal(st, 4UL << 30, 8UL << 30);	/* Low4GB */
 	high = st->n;
 	if (!err) {
-		st->upper = upper_bound();
-		err = st->upper ? fex_steal(st, 4UL << 30, st->upper)
-				: -ENOMEM;
+		unsigned long upper = upper_bound();	/* UPPER_BOUND */
+
+		err = upper ? fex_steal(st, 4UL << 30, upper) : -ENOMEM;
 	}
 	if (!err)
 		err = fex_allocate_regions(st, high);
